@@ -1,0 +1,123 @@
+"""The ``audit`` command line.
+
+Exit codes: 0 clean, 1 findings, 2 usage or configuration error, or a file
+that could not be analysed. Heavy imports wait until a command needs them so
+``audit --version`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from audit import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _rule_list(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _add_scan(commands: argparse._SubParsersAction) -> None:
+    scan = commands.add_parser("scan", help="analyse files and folders and print the findings",
+                               description="Analyse every *.py file under PATH (default: .).")
+    scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)")
+    scan.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    scan.add_argument("--select", type=_rule_list, metavar="RULE,...", help="run only these rules")
+    scan.add_argument("--ignore", type=_rule_list, metavar="RULE,...", help="skip these rules")
+    scan.add_argument("--config", type=Path, metavar="FILE",
+                      help="pyproject.toml (or a TOML file with the [tool.audit] keys at top level)")
+    scan.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: by file count)")
+    scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    scan.set_defaults(handler=_run_scan)
+
+
+def _add_rules(commands: argparse._SubParsersAction) -> None:
+    rules = commands.add_parser("rules", help="list the rules, or explain one",
+                                description="Without NAME, list every rule; with NAME, explain it.")
+    rules.add_argument("name", nargs="?", metavar="NAME", help="a rule name, e.g. broad-except")
+    rules.set_defaults(handler=_run_rules)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="audit", description="Static audit of ML training code.")
+    parser.add_argument("--version", action="version", version=f"audit {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_scan(commands)
+    _add_rules(commands)
+    return parser
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    from audit.config import load_settings, with_cli_overrides
+    from audit.engine import scan
+
+    paths = args.paths or [Path(".")]
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    settings = load_settings(args.config, _common_start(paths))
+    settings = with_cli_overrides(settings, args.select, args.ignore)
+    result = scan(paths, settings, jobs=args.jobs)
+    if args.format == "json":
+        from audit.output.json import render
+
+        sys.stdout.write(render(result))
+    else:
+        from rich.console import Console
+
+        from audit.output.text import print_result
+
+        print_result(result, Console())
+    if args.exit_zero and result.exit_code == EXIT_FINDINGS:
+        return EXIT_CLEAN
+    return result.exit_code
+
+
+def _common_start(paths: Sequence[Path]) -> Path:
+    """Where the config search starts: the deepest folder holding every path."""
+    import os
+
+    absolute = [str(path.absolute()) for path in paths]
+    return Path(os.path.commonpath(absolute)) if absolute else Path.cwd()
+
+
+def _run_rules(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from audit.output.rules import print_rule, print_rule_table
+    from audit.registry import get_rule
+
+    console = Console()
+    if args.name is None:
+        print_rule_table(console)
+        return EXIT_CLEAN
+    rule = get_rule(args.name)
+    if rule is None:
+        raise UsageError(f"unknown rule `{args.name}` (run `audit rules` for the list)")
+    print_rule(rule, console)
+    return EXIT_CLEAN
+
+
+class UsageError(Exception):
+    """Wrong arguments; printed as one line and exit 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    from audit.rule import ConfigError
+
+    try:
+        return handler(args)
+    except (UsageError, ConfigError) as error:
+        print(f"audit: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_ERROR

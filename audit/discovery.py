@@ -1,0 +1,112 @@
+"""Which files a scan reads: ``*.py`` under the given paths, minus the excluded."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from audit.config import Settings
+from audit.model import FileError
+
+DEFAULT_EXCLUDES = frozenset(
+    {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "build", "dist", "__pycache__",
+     "node_modules", "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs"}
+)
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the current directory when under it, else absolute."""
+    absolute = path.absolute()
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def _is_excluded(path: Path, settings: Settings) -> bool:
+    if not settings.exclude:
+        return False
+    relative = settings.relative(path)
+    return any(fnmatchcase(relative, pattern) or fnmatchcase(path.name, pattern) for pattern in settings.exclude)
+
+
+def _is_pruned_dir(directory: Path, settings: Settings) -> bool:
+    if directory.name in DEFAULT_EXCLUDES or directory.name.endswith(".egg-info"):
+        return True
+    if (directory / "pyvenv.cfg").is_file():
+        return True
+    return _is_excluded(directory, settings)
+
+
+def _walk(root: Path, settings: Settings) -> Iterable[Path]:
+    for current, dirnames, filenames in os.walk(root):
+        base = Path(current)
+        dirnames[:] = sorted(name for name in dirnames if not _is_pruned_dir(base / name, settings))
+        for name in sorted(filenames):
+            if name.endswith(".py") and not _is_excluded(base / name, settings):
+                yield base / name
+
+
+def _git_ignored(files: Sequence[Path]) -> set[Path]:
+    """The files git ignores, asking each work tree once (none when git is absent)."""
+    by_directory: dict[Path, list[Path]] = defaultdict(list)
+    for file in files:
+        by_directory[file.parent].append(file)
+    by_top: dict[str, list[Path]] = defaultdict(list)
+    tops: dict[Path, str | None] = {}
+    for directory, members in by_directory.items():
+        if directory not in tops:
+            tops[directory] = _git_toplevel(directory)
+        top = tops[directory]
+        if top:
+            by_top[top].extend(members)
+    ignored: set[Path] = set()
+    for top, members in by_top.items():
+        ignored |= _check_ignore(top, members)
+    return ignored
+
+
+def _git_toplevel(directory: Path) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
+                              capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _check_ignore(top: str, files: Sequence[Path]) -> set[Path]:
+    payload = "\0".join(str(file.absolute()) for file in files) + "\0"
+    try:
+        done = subprocess.run(["git", "-C", top, "check-ignore", "-z", "--stdin"],
+                              input=payload.encode(), capture_output=True, check=False)
+    except OSError:
+        return set()
+    return {Path(name.decode()) for name in done.stdout.split(b"\0") if name}
+
+
+def discover(paths: Sequence[Path], settings: Settings) -> tuple[list[Path], list[FileError]]:
+    """The files to analyse, and an error for each path that does not exist.
+
+    Files named explicitly are always analysed; files found by walking a folder
+    skip the default excludes, ``exclude`` patterns and what ``.gitignore`` ignores.
+    """
+    explicit: list[Path] = []
+    walked: list[Path] = []
+    errors: list[FileError] = []
+    for path in paths:
+        if path.is_dir():
+            walked.extend(_walk(path, settings))
+        elif path.is_file() or path.is_symlink():
+            explicit.append(path)
+        else:
+            errors.append(FileError(display_path(path), "no such file or directory"))
+    if walked:
+        ignored = _git_ignored(walked)
+        walked = [file for file in walked if file.absolute() not in ignored]
+    unique = {file.absolute(): file for file in [*explicit, *walked]}
+    return sorted(unique.values(), key=display_path), errors

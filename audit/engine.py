@@ -1,0 +1,119 @@
+"""The analysis: one file is a pure function of its bytes and the settings.
+
+``analyse_source`` never touches the file system, so ``scan`` can farm files out
+to worker processes (and, later, look results up by content hash).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import tokenize
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from audit.config import Settings
+from audit.discovery import display_path, discover
+from audit.model import FileError, FileResult, Finding, ScanResult
+from audit.registry import all_rules
+from audit.rule import Rule
+from audit.source import SourceModule
+from audit.suppress import is_suppressed
+
+# Below this many files a worker pool costs more than it saves.
+_PARALLEL_THRESHOLD = 48
+
+
+class SourceError(Exception):
+    """The bytes are not analysable Python; the message says why and where."""
+
+
+def decode(data: bytes) -> str:
+    """Decode Python source honouring a PEP 263 coding cookie and a BOM."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except SyntaxError as error:
+        raise SourceError(f"cannot decode: {error.msg}") from None
+    except (UnicodeDecodeError, LookupError) as error:
+        raise SourceError(f"cannot decode: {error}") from None
+
+
+def parse(path: str, data: bytes) -> SourceModule:
+    """Decode and parse; raises ``SourceError`` with a precise message."""
+    source = decode(data)
+    if "\0" in source:
+        line = source.count("\n", 0, source.index("\0")) + 1
+        raise SourceError(f"line {line}: source contains a NUL byte")
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as error:
+        raise SourceError(f"line {error.lineno}, column {error.offset}: SyntaxError: {error.msg}") from None
+    except (RecursionError, MemoryError):
+        raise SourceError("too deeply nested for the Python parser") from None
+    return SourceModule(path, source, tree)
+
+
+def analyse_module(module: SourceModule, settings: Settings, rules: Sequence[Rule]) -> list[Finding]:
+    """Run the selected rules on a parsed module and drop suppressed findings."""
+    ignored = settings.ignored_for(module.path)
+    findings: list[Finding] = []
+    for rule in rules:
+        if rule.name not in settings.select or rule.name in ignored:
+            continue
+        for finding in rule.check(module, settings.options):
+            line_text = module.lines[finding.line - 1] if finding.line <= len(module.lines) else ""
+            if not is_suppressed(line_text, rule):
+                findings.append(finding)
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def analyse_source(path: str, data: bytes, settings: Settings) -> FileResult:
+    """Analyse one file's bytes; errors come back in the result, never raised."""
+    try:
+        module = parse(path, data)
+        return FileResult(path, analyse_module(module, settings, all_rules()))
+    except SourceError as error:
+        return FileResult(path, error=FileError(path, str(error)))
+    except RecursionError:
+        return FileResult(path, error=FileError(path, "too deeply nested to analyse"))
+
+
+def analyse_file(file: Path, settings: Settings) -> FileResult:
+    """Read and analyse one file."""
+    path = display_path(file)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        return FileResult(path, error=FileError(path, f"cannot read: {error.strerror or error}"))
+    return analyse_source(path, data, settings)
+
+
+def _worker_analyse(args: tuple[Path, Settings]) -> FileResult:
+    return analyse_file(*args)
+
+
+def default_jobs(file_count: int) -> int:
+    if file_count < _PARALLEL_THRESHOLD:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None) -> ScanResult:
+    """Discover the files under ``paths`` and analyse each one."""
+    files, errors = discover(paths, settings)
+    workers = jobs or default_jobs(len(files))
+    if workers > 1 and len(files) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            chunk = max(1, len(files) // (workers * 4))
+            results = list(pool.map(_worker_analyse, [(file, settings) for file in files], chunksize=chunk))
+    else:
+        results = [analyse_file(file, settings) for file in files]
+    findings = [finding for result in results for finding in result.findings]
+    errors.extend(result.error for result in results if result.error)
+    findings.sort(key=Finding.sort_key)
+    errors.sort(key=lambda error: error.path)
+    return ScanResult(files_scanned=len(files), findings=findings, errors=errors)

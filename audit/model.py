@@ -1,0 +1,66 @@
+"""The plain data every part of the audit passes around."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem at one place.
+
+    ``line``/``end_line`` are 1-based and inclusive; ``column`` is 1-based.
+    ``value``/``threshold`` are set by metric rules (lines, complexity).
+    """
+
+    rule: str
+    path: str
+    line: int
+    end_line: int
+    column: int
+    message: str
+    symbol: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.rule)
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    """A file that could not be analysed (or a path that does not exist)."""
+
+    path: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What the analysis of one file produced."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    error: FileError | None = None
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """The outcome of a whole scan, sorted and ready for a formatter."""
+
+    files_scanned: int
+    findings: list[Finding]
+    errors: list[FileError]
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 1 findings, 2 a file could not be analysed."""
+        if self.errors:
+            return 2
+        return 1 if self.findings else 0

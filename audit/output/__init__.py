@@ -1,0 +1,1 @@
+"""Output formats for a scan: ``text`` (rich, for people) and ``json`` (for tools)."""

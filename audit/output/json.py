@@ -1,0 +1,22 @@
+"""The stable JSON schema other tools read (``version`` 1)."""
+
+from __future__ import annotations
+
+import json
+
+from audit.model import ScanResult
+
+SCHEMA_VERSION = 1
+
+
+def as_dict(result: ScanResult) -> dict[str, object]:
+    return {
+        "version": SCHEMA_VERSION,
+        "files_scanned": result.files_scanned,
+        "findings": [finding.to_dict() for finding in result.findings],
+        "errors": [error.to_dict() for error in result.errors],
+    }
+
+
+def render(result: ScanResult) -> str:
+    return json.dumps(as_dict(result), indent=2) + "\n"

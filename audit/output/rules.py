@@ -1,0 +1,36 @@
+"""``audit rules``: the rule table, and one rule's full documentation."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from audit.registry import all_rules
+from audit.rule import Rule
+
+
+def print_rule_table(console: Console) -> None:
+    table = Table(show_header=True, header_style="bold", box=None)
+    table.add_column("rule", style="cyan", no_wrap=True)
+    table.add_column("summary")
+    for rule in all_rules():
+        table.add_row(rule.name, rule.summary)
+    console.print(table)
+
+
+def rule_markdown(rule: Rule) -> str:
+    """A rule's documentation as markdown (also used by the report)."""
+    parts = [f"# {rule.name}", rule.summary, "## Why it matters", rule.rationale, "## What to do", rule.advice]
+    if rule.options:
+        parts.append("## Options")
+        parts.extend(f"- `{option.key}` (default `{option.default!r}`): {option.help}" for option in rule.options)
+    if rule.noqa_codes:
+        parts.append("Also silenced by `# noqa: " + ", ".join(sorted(rule.noqa_codes)) + "`.")
+    parts += ["## Bad", f"```python\n{rule.bad_example.strip()}\n```", "## Good",
+              f"```python\n{rule.good_example.strip()}\n```"]
+    return "\n\n".join(parts) + "\n"
+
+
+def print_rule(rule: Rule, console: Console) -> None:
+    console.print(Markdown(rule_markdown(rule)))

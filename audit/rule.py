@@ -1,0 +1,68 @@
+"""The contract between the engine and a rule.
+
+A rule is a small class in its own module under ``audit/rules/``. It carries its
+name, its documentation (summary, rationale, advice, a bad and a good example),
+the options it reads from ``[tool.audit]`` and the flake8/ruff codes whose
+``# noqa`` also silences it. The engine, the CLI and the report only ever read
+these attributes; none of them knows what a rule looks for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from audit.model import Finding
+    from audit.source import SourceModule
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """A setting a rule reads from ``[tool.audit]``."""
+
+    key: str
+    default: Any
+    help: str
+    parse: Callable[[str, Any], Any]
+
+    def validate(self, value: Any) -> Any:
+        return self.parse(self.key, value)
+
+
+def non_negative_int(key: str, value: Any) -> int:
+    """Parse a non-negative integer option."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"`{key}` must be a non-negative integer, got {value!r}")
+    return value
+
+
+def string_list(key: str, value: Any) -> tuple[str, ...]:
+    """Parse a list of strings option."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"`{key}` must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+class Rule:
+    """Base class of every rule; subclasses fill in the class attributes."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    rationale: ClassVar[str]
+    advice: ClassVar[str]
+    bad_example: ClassVar[str]
+    good_example: ClassVar[str]
+    options: ClassVar[tuple[Option, ...]] = ()
+    # Option values under which ``bad_example`` is flagged and ``good_example`` is not.
+    example_options: ClassVar[dict[str, Any]] = {}
+    noqa_codes: ClassVar[frozenset[str]] = frozenset()
+
+    def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
+        """Yield the findings of this rule in ``module``."""
+        raise NotImplementedError

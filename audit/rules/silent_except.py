@@ -1,0 +1,79 @@
+"""silent-except: a handler that only passes, continues, prints or logs."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from audit.astutil import caught_names, dotted_name
+from audit.model import Finding
+from audit.rule import Option, Rule, string_list
+from audit.source import SourceModule
+
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
+
+
+def _is_print_or_log(call: ast.expr) -> bool:
+    if not isinstance(call, ast.Call):
+        return False
+    if isinstance(call.func, ast.Name):
+        return call.func.id == "print"
+    if isinstance(call.func, ast.Attribute) and call.func.attr in LOG_METHODS:
+        receiver = dotted_name(call.func.value) or ""
+        return "log" in receiver.rsplit(".", 1)[-1].lower()
+    return False
+
+
+def is_silent(statement: ast.stmt) -> bool:
+    """``pass``, ``continue``, ``...``, a bare string, or a print/logging call."""
+    if isinstance(statement, (ast.Pass, ast.Continue)):
+        return True
+    if isinstance(statement, ast.Expr):
+        value = statement.value
+        if isinstance(value, ast.Constant) and (value.value is Ellipsis or isinstance(value.value, str)):
+            return True
+        return _is_print_or_log(value)
+    return False
+
+
+class SilentExcept(Rule):
+    name = "silent-except"
+    summary = "Exception handler that only passes, continues, prints or logs."
+    rationale = (
+        "A handler that swallows the error leaves the program in a state nobody designed: the directory was "
+        "not created, the config was not resolved, the checkpoint was not written, and training carries on "
+        "as if it had been. The log line, if anyone reads it, is far from the failure it caused."
+    )
+    advice = (
+        "Decide what the failure means: if it is expected, handle it (fall back to a real default, return a "
+        "value the caller checks); if not, remove the `try` or re-raise. Optional imports belong in "
+        "`silent-except-allow`."
+    )
+    bad_example = '''
+try:
+    checkpoint = torch.load(path)
+except FileNotFoundError:
+    pass
+model.load_state_dict(checkpoint)  # NameError later, far from the cause
+'''
+    good_example = '''
+checkpoint = torch.load(path) if path.exists() else None
+if checkpoint is not None:
+    model.load_state_dict(checkpoint)
+'''
+    options = (
+        Option("silent-except-allow", ("ImportError", "ModuleNotFoundError"),
+               "exception types whose handlers may stay silent", string_list),
+    )
+
+    def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
+        allowed = set(options["silent-except-allow"])
+        for handler in module.nodes(ast.ExceptHandler):
+            names = caught_names(handler)
+            if names and all(name.rsplit(".", 1)[-1] in allowed for name in names):
+                continue
+            if all(is_silent(statement) for statement in handler.body):
+                caught = "bare `except:`" if handler.type is None else f"`except {ast.unparse(handler.type)}`"
+                yield module.finding(self.name, handler, f"{caught} hides the error: the handler does nothing",
+                                     end_line=handler.end_lineno)
