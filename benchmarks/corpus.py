@@ -1,11 +1,13 @@
 """Build the benchmark corpus: the ``.py`` files of the ``lightning==2.6.6`` wheel.
 
-Usage: ``python benchmarks/corpus.py [DEST]`` (default ``benchmarks/corpus/lightning``).
-Downloads the wheel with pip once; later calls reuse the extracted tree.
+Usage: ``python benchmarks/corpus.py [DEST]`` (default ``~/.cache/audit-bench/lightning-2.6.6``).
+Downloads the wheel with pip once; later calls reuse the extracted tree. The
+default lies outside any git work tree so that no ``.gitignore`` hides it.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -13,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 WHEEL = "lightning==2.6.6"
-DEFAULT_DEST = Path(__file__).resolve().parent / "corpus" / "lightning"
+DEFAULT_DEST = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "audit-bench" / "lightning-2.6.6"
 
 
 def build_corpus(dest: Path = DEFAULT_DEST) -> Path:

@@ -11,18 +11,21 @@ from rich.markup import escape
 from audit.model import ScanResult
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _summary(result: ScanResult) -> str:
     if not result.findings:
-        head = f"[green]No findings[/] in {result.files_scanned} files."
+        head = f"[green]No findings[/] in {_count(result.files_scanned, 'file')}."
     else:
         by_rule = Counter(finding.rule for finding in result.findings)
         files = len({finding.path for finding in result.findings})
         detail = ", ".join(f"{count} {rule}" for rule, count in sorted(by_rule.items()))
-        plural = "s" if len(result.findings) != 1 else ""
-        head = (f"[bold]Found {len(result.findings)} finding{plural}[/] in {files} of "
-                f"{result.files_scanned} files: {detail}.")
+        head = (f"[bold]Found {_count(len(result.findings), 'finding')}[/] in {files} of "
+                f"{_count(result.files_scanned, 'file')}: {detail}.")
     if result.errors:
-        head += f" [red]{len(result.errors)} file(s) could not be analysed.[/]"
+        head += f" [red]{_count(len(result.errors), 'file')} could not be analysed.[/]"
     return head
 
 
