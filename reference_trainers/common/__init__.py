@@ -1,0 +1,1 @@
+"""What every reference trainer shares: logger factory, trainer assembly, run summary."""

@@ -1,0 +1,1 @@
+"""Hydra + Lightning OCR trainer: a CRNN reading procedurally rendered digit strings (CTC)."""
