@@ -1,0 +1,1 @@
+"""The OCR trainer's `train.py` as it looked before the audit-guided refactor."""
