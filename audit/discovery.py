@@ -18,11 +18,11 @@ DEFAULT_EXCLUDES = frozenset(
 )
 
 
-def display_path(path: Path) -> str:
-    """``path`` relative to the current directory when under it, else absolute."""
+def display_path(path: Path, root: Path | None = None) -> str:
+    """``path`` relative to ``root`` (default: the current directory) when under it, else absolute."""
     absolute = path.absolute()
     try:
-        return absolute.relative_to(Path.cwd()).as_posix()
+        return absolute.relative_to((root or Path.cwd()).absolute()).as_posix()
     except ValueError:
         return absolute.as_posix()
 
@@ -89,7 +89,7 @@ def _check_ignore(top: str, files: Sequence[Path]) -> set[Path]:
     return {Path(name.decode()) for name in done.stdout.split(b"\0") if name}
 
 
-def discover(paths: Sequence[Path], settings: Settings) -> tuple[list[Path], list[FileError]]:
+def discover(paths: Sequence[Path], settings: Settings, root: Path | None = None) -> tuple[list[Path], list[FileError]]:
     """The files to analyse, and an error for each path that does not exist.
 
     Files named explicitly are always analysed; files found by walking a folder
@@ -104,9 +104,9 @@ def discover(paths: Sequence[Path], settings: Settings) -> tuple[list[Path], lis
         elif path.is_file() or path.is_symlink():
             explicit.append(path)
         else:
-            errors.append(FileError(display_path(path), "no such file or directory"))
+            errors.append(FileError(display_path(path, root), "no such file or directory"))
     if walked:
         ignored = _git_ignored(walked)
         walked = [file for file in walked if file.absolute() not in ignored]
     unique = {file.absolute(): file for file in [*explicit, *walked]}
-    return sorted(unique.values(), key=display_path), errors
+    return sorted(unique.values(), key=lambda file: display_path(file, root)), errors

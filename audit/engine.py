@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from audit import metrics
 from audit.config import Settings
 from audit.discovery import display_path, discover
 from audit.model import FileError, FileResult, Finding, ScanResult
@@ -71,28 +72,31 @@ def analyse_module(module: SourceModule, settings: Settings, rules: Sequence[Rul
     return findings
 
 
-def analyse_source(path: str, data: bytes, settings: Settings) -> FileResult:
-    """Analyse one file's bytes; errors come back in the result, never raised."""
+def analyse_source(path: str, data: bytes, settings: Settings, measure: bool = False) -> FileResult:
+    """Analyse one file's bytes (and measure it, for reports); errors come back in the result."""
     try:
         module = parse(path, data)
-        return FileResult(path, analyse_module(module, settings, all_rules()))
+        result = FileResult(path, analyse_module(module, settings, all_rules()))
+        if measure:
+            result.metrics = metrics.measure(module)
+        return result
     except SourceError as error:
         return FileResult(path, error=FileError(path, str(error)))
     except RecursionError:
         return FileResult(path, error=FileError(path, "too deeply nested to analyse"))
 
 
-def analyse_file(file: Path, settings: Settings) -> FileResult:
-    """Read and analyse one file."""
-    path = display_path(file)
+def analyse_file(file: Path, settings: Settings, measure: bool = False, root: Path | None = None) -> FileResult:
+    """Read and analyse one file; its path is shown relative to ``root`` (default: the current directory)."""
+    path = display_path(file, root)
     try:
         data = file.read_bytes()
     except OSError as error:
         return FileResult(path, error=FileError(path, f"cannot read: {error.strerror or error}"))
-    return analyse_source(path, data, settings)
+    return analyse_source(path, data, settings, measure)
 
 
-def _worker_analyse(args: tuple[Path, Settings]) -> FileResult:
+def _worker_analyse(args: tuple[Path, Settings, bool, Path | None]) -> FileResult:
     return analyse_file(*args)
 
 
@@ -102,18 +106,20 @@ def default_jobs(file_count: int) -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None) -> ScanResult:
-    """Discover the files under ``paths`` and analyse each one."""
-    files, errors = discover(paths, settings)
-    workers = jobs or default_jobs(len(files))
-    if workers > 1 and len(files) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            chunk = max(1, len(files) // (workers * 4))
-            results = list(pool.map(_worker_analyse, [(file, settings) for file in files], chunksize=chunk))
-    else:
-        results = [analyse_file(file, settings) for file in files]
-    findings = [finding for result in results for finding in result.findings]
+def _run_all(tasks: list[tuple[Path, Settings, bool, Path | None]], workers: int) -> list[FileResult]:
+    if workers < 2 or len(tasks) < 2:
+        return [_worker_analyse(task) for task in tasks]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_worker_analyse, tasks, chunksize=max(1, len(tasks) // (workers * 4))))
+
+
+def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None, *, measure: bool = False,
+         root: Path | None = None) -> ScanResult:
+    """Discover the files under ``paths`` and analyse (and, for reports, measure) each one."""
+    files, errors = discover(paths, settings, root)
+    results = _run_all([(file, settings, measure, root) for file in files], jobs or default_jobs(len(files)))
+    findings = sorted((finding for result in results for finding in result.findings), key=Finding.sort_key)
     errors.extend(result.error for result in results if result.error)
-    findings.sort(key=Finding.sort_key)
     errors.sort(key=lambda error: error.path)
-    return ScanResult(files_scanned=len(files), findings=findings, errors=errors)
+    measured = sorted((result.metrics for result in results if result.metrics), key=lambda item: item.path)
+    return ScanResult(files_scanned=len(files), findings=findings, errors=errors, metrics=measured)

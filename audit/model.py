@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from audit.metrics import FileMetrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,7 @@ class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
     error: FileError | None = None
+    metrics: FileMetrics | None = None
 
 
 @dataclass(slots=True)
@@ -57,6 +62,7 @@ class ScanResult:
     files_scanned: int
     findings: list[Finding]
     errors: list[FileError]
+    metrics: list[FileMetrics] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:

@@ -6,16 +6,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from radon.complexity import cc_rank
-from radon.visitors import ComplexityVisitor
 
+from audit.metrics import radon_complexity
 from audit.model import Finding
 from audit.rule import Option, Rule, non_negative_int
-from audit.source import FunctionNode, SourceModule
-
-
-def radon_complexity(function: FunctionNode) -> int:
-    """Radon's cyclomatic complexity of one function (its closures excluded, as radon does)."""
-    return ComplexityVisitor.from_ast(function).functions[0].complexity
+from audit.source import SourceModule
 
 
 class HighComplexity(Rule):
