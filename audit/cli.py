@@ -42,12 +42,41 @@ def _add_rules(commands: argparse._SubParsersAction) -> None:
     rules.set_defaults(handler=_run_rules)
 
 
+def _add_report(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser("report", help="write a markdown assessment of files and folders",
+                                 description="Write a markdown assessment: what is wrong, why, what to do first, "
+                                             "what it saves, and before/after estimates.")
+    report.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)")
+    report.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
+    report.add_argument("--title", help="title (default: 'Assessment: PATH...')")
+    report.add_argument("--date", metavar="YYYY-MM-DD", help="date (default: $SOURCE_DATE_EPOCH, else today)")
+    report.add_argument("--config", type=Path, metavar="FILE", help="as for `audit scan`")
+    report.set_defaults(handler=_run_report)
+
+
+def _add_compare(commands: argparse._SubParsersAction) -> None:
+    compare = commands.add_parser(
+        "compare", help="before/after figures of two versions",
+        description="Compare two versions: `audit compare BEFORE AFTER`, `--before P... --after P...`, "
+                    "or two git revisions with `--git REV_A REV_B [PATH...]` (read with git archive).")
+    compare.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    compare.add_argument("--before", nargs="+", type=Path, metavar="PATH", help="the old version's paths")
+    compare.add_argument("--after", nargs="+", type=Path, metavar="PATH", help="the new version's paths")
+    compare.add_argument("--git", nargs=2, metavar=("REV_A", "REV_B"), help="compare two revisions of this repository")
+    compare.add_argument("--format", choices=("markdown", "text", "json"), default="text")
+    compare.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
+    compare.add_argument("--config", type=Path, metavar="FILE", help="as for `audit scan`")
+    compare.set_defaults(handler=_run_compare)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audit", description="Static audit of ML training code.")
     parser.add_argument("--version", action="version", version=f"audit {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_scan(commands)
     _add_rules(commands)
+    _add_report(commands)
+    _add_compare(commands)
     return parser
 
 
@@ -74,6 +103,70 @@ def _run_scan(args: argparse.Namespace) -> int:
     if args.exit_zero and result.exit_code == EXIT_FINDINGS:
         return EXIT_CLEAN
     return result.exit_code
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from audit.config import load_settings
+    from audit.engine import scan
+    from audit.report import ReportOptions, render_report, report_date
+
+    paths = args.paths or [Path(".")]
+    try:
+        date = report_date(args.date)
+    except ValueError:
+        raise UsageError(f"--date must be YYYY-MM-DD, got {args.date!r}") from None
+    settings = load_settings(args.config, _common_start(paths))
+    result = scan(paths, settings, measure=True)
+    if not result.metrics and result.errors:
+        for error in result.errors:
+            print(f"audit: error: {error.path}: {error.message}", file=sys.stderr)
+        return EXIT_ERROR
+    scope = [path.as_posix() for path in paths]
+    options = ReportOptions(args.title or "Assessment: " + ", ".join(scope), date, scope)
+    _write(render_report(result, options), args.output)
+    return EXIT_ERROR if result.errors else EXIT_CLEAN
+
+
+def _compare_sides(args: argparse.Namespace) -> tuple[list[Path], list[Path]]:
+    if args.before or args.after:
+        if not (args.before and args.after) or args.paths:
+            raise UsageError("give both --before and --after, and no positional paths")
+        return args.before, args.after
+    if len(args.paths) != 2:
+        raise UsageError("compare takes two paths (BEFORE AFTER), --before/--after, or --git REV_A REV_B")
+    return [args.paths[0]], [args.paths[1]]
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from audit import compare
+    from audit.config import load_settings
+
+    settings = load_settings(args.config, Path.cwd())
+    try:
+        if args.git:
+            labels = (args.git[0], args.git[1])
+            comparison = compare.compare_revisions(labels, args.paths, settings)
+        else:
+            before, after = _compare_sides(args)
+            labels = (" ".join(p.as_posix() for p in before), " ".join(p.as_posix() for p in after))
+            comparison = compare.compare_results(compare.scan_paths(before, settings),
+                                                 compare.scan_paths(after, settings))
+    except compare.CompareError as error:
+        raise UsageError(str(error)) from None
+    render = {"json": compare.render_json, "markdown": compare.render_markdown, "text": compare.render_text}[args.format]
+    _write(render(comparison, labels), args.output)
+    return EXIT_CLEAN
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror}") from None
 
 
 def _common_start(paths: Sequence[Path]) -> Path:

@@ -15,6 +15,8 @@ class Finding:
 
     ``line``/``end_line`` are 1-based and inclusive; ``column`` is 1-based.
     ``value``/``threshold`` are set by metric rules (lines, complexity).
+    ``related`` is a span a fix would also remove (a signal handler's definition,
+    the ``try`` line of a lone handler); the report reads it, JSON leaves it out.
     """
 
     rule: str
@@ -26,12 +28,15 @@ class Finding:
     symbol: str | None = None
     value: float | None = None
     threshold: float | None = None
+    related: tuple[int, int] | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        fields = asdict(self)
+        del fields["related"]
+        return fields
 
 
 @dataclass(frozen=True, slots=True)

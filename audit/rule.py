@@ -49,6 +49,29 @@ def string_list(key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+PHASES = {"quick-wins": "Quick wins", "extraction": "Extraction", "error-handling": "Error handling"}
+RISKS = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """How the assessment plans the fix of a rule's findings.
+
+    ``saves`` says which lines the fix takes away: ``"span"`` (the finding's lines
+    and its related definition), ``"handler"`` (the handler, and its ``try`` line when
+    it was the only handler), ``"excess"`` (lines past the threshold move out to
+    helpers) or ``"none"``. ``caps`` names the function figure ("lines" or
+    "complexity") that the fix brings down to the rule's threshold.
+    """
+
+    title: str
+    phase: str
+    risk: str
+    minutes: int
+    saves: str = "none"
+    caps: str | None = None
+
+
 class Rule:
     """Base class of every rule; subclasses fill in the class attributes."""
 
@@ -62,6 +85,7 @@ class Rule:
     # Option values under which ``bad_example`` is flagged and ``good_example`` is not.
     example_options: ClassVar[dict[str, Any]] = {}
     noqa_codes: ClassVar[frozenset[str]] = frozenset()
+    remedy: ClassVar[Remedy]
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         """Yield the findings of this rule in ``module``."""

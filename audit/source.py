@@ -132,6 +132,7 @@ class SourceModule:
         value: float | None = None,
         threshold: float | None = None,
         end_line: int | None = None,
+        related: tuple[int, int] | None = None,
     ) -> Finding:
         """A finding located at ``node``, with the enclosing function as its symbol."""
         line = node.lineno
@@ -146,6 +147,7 @@ class SourceModule:
             symbol=enclosing.qualname if enclosing else None,
             value=value,
             threshold=threshold,
+            related=related,
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from audit.astutil import caught_names, contains_raise
 from audit.model import Finding
-from audit.rule import Rule
+from audit.rule import Remedy, Rule
 from audit.source import SourceModule
 
 BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
@@ -17,6 +17,7 @@ BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins
 class BroadExcept(Rule):
     name = "broad-except"
     summary = "Bare `except:` or `except Exception`/`BaseException` that does not re-raise."
+    remedy = Remedy("Narrow broad exception handlers", "error-handling", "medium", 15)
     rationale = (
         "A broad handler catches the bugs along with the expected failure: a typo in a config key, a CUDA "
         "out-of-memory error or a KeyboardInterrupt (for bare `except:`) becomes a warning and the run goes "

@@ -8,7 +8,7 @@ from typing import Any
 
 from audit.astutil import dotted_name, import_time_nodes
 from audit.model import Finding
-from audit.rule import Rule
+from audit.rule import Remedy, Rule
 from audit.source import SourceModule
 
 
@@ -47,6 +47,7 @@ def _handler_name(call: ast.Call) -> str:
 class GlobalSignalHandler(Rule):
     name = "global-signal-handler"
     summary = "`signal.signal(...)` called at import time."
+    remedy = Remedy("Remove import-time signal handlers", "quick-wins", "low", 15, saves="span")
     rationale = (
         "Lightning already handles SIGINT and SIGTERM (graceful stop, checkpoint on SLURM pre-emption). A "
         "handler installed at import time replaces that for every program that imports the module: a test "
@@ -75,10 +76,13 @@ trainer.fit(model, datamodule=datamodule, ckpt_path="last")
         modules, functions = _signal_aliases(module)
         if not modules and not functions:
             return
+        definitions = {info.qualname: (info.start, info.end) for info in module.functions}
         for node in import_time_nodes(module.tree.body):
             if _is_signal_call(node, modules, functions):
+                handler = _handler_name(node)
                 yield module.finding(
                     self.name, node,
-                    f"import-time `signal.signal` installs `{_handler_name(node)}` for every importer; "
+                    f"import-time `signal.signal` installs `{handler}` for every importer; "
                     "Lightning already handles SIGINT/SIGTERM",
+                    related=definitions.get(handler),
                 )

@@ -7,13 +7,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from audit.model import Finding
-from audit.rule import Rule
+from audit.rule import Remedy, Rule
 from audit.source import SourceModule
 
 
 class GlobalStatement(Rule):
     name = "global-statement"
     summary = "`global` statement inside a function."
+    remedy = Remedy("Replace module globals with explicit state", "quick-wins", "medium", 10, saves="span")
     rationale = (
         "A function that rebinds a module global has an invisible input and output: its behaviour depends on "
         "what ran before it, in this process and (with DDP or DataLoader workers) in others. Tests must reset "

@@ -9,13 +9,14 @@ from radon.complexity import cc_rank
 
 from audit.metrics import radon_complexity
 from audit.model import Finding
-from audit.rule import Option, Rule, non_negative_int
+from audit.rule import Option, Remedy, Rule, non_negative_int
 from audit.source import SourceModule
 
 
 class HighComplexity(Rule):
     name = "high-complexity"
     summary = "Cyclomatic complexity above `max-complexity` (default 10), computed exactly as `radon cc`."
+    remedy = Remedy("Take decisions out of complex functions", "extraction", "medium", 30, caps="complexity")
     rationale = (
         "Every `if`, loop, `except` and boolean operator is another path through the function; past about "
         "ten paths nobody tests them all, and training code with many paths behaves differently on the "

@@ -6,13 +6,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from audit.model import Finding
-from audit.rule import Option, Rule, non_negative_int
+from audit.rule import Option, Remedy, Rule, non_negative_int
 from audit.source import SourceModule
 
 
 class LongFunction(Rule):
     name = "long-function"
     summary = "Function or method longer than `max-function-lines` (default 100)."
+    remedy = Remedy("Split long functions into named helpers", "extraction", "medium", 45, saves="excess", caps="lines")
     rationale = (
         "A training function that runs for hundreds of lines mixes configuration, set-up, the loop and "
         "clean-up, so no part of it can be read, tested or reused alone, and every change risks the rest. "

@@ -8,7 +8,7 @@ from typing import Any
 
 from audit.astutil import caught_names, dotted_name
 from audit.model import Finding
-from audit.rule import Option, Rule, string_list
+from audit.rule import Option, Remedy, Rule, string_list
 from audit.source import SourceModule
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
@@ -37,9 +37,16 @@ def is_silent(statement: ast.stmt) -> bool:
     return False
 
 
+def _is_allowed(handler: ast.ExceptHandler, allowed: set[str]) -> bool:
+    """Every type the handler catches is in ``silent-except-allow``."""
+    names = caught_names(handler)
+    return bool(names) and all(name.rsplit(".", 1)[-1] in allowed for name in names)
+
+
 class SilentExcept(Rule):
     name = "silent-except"
     summary = "Exception handler that only passes, continues, prints or logs."
+    remedy = Remedy("Handle or remove silent exception handlers", "error-handling", "medium", 10, saves="handler")
     rationale = (
         "A handler that swallows the error leaves the program in a state nobody designed: the directory was "
         "not created, the config was not resolved, the checkpoint was not written, and training carries on "
@@ -69,11 +76,12 @@ if checkpoint is not None:
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         allowed = set(options["silent-except-allow"])
-        for handler in module.nodes(ast.ExceptHandler):
-            names = caught_names(handler)
-            if names and all(name.rsplit(".", 1)[-1] in allowed for name in names):
-                continue
-            if all(is_silent(statement) for statement in handler.body):
+        for statement in module.nodes(ast.Try, ast.TryStar):
+            lone = len(statement.handlers) == 1 and not statement.orelse and not statement.finalbody
+            for handler in statement.handlers:
+                if _is_allowed(handler, allowed) or not all(map(is_silent, handler.body)):
+                    continue
                 caught = "bare `except:`" if handler.type is None else f"`except {ast.unparse(handler.type)}`"
                 yield module.finding(self.name, handler, f"{caught} hides the error: the handler does nothing",
-                                     end_line=handler.end_lineno)
+                                     end_line=handler.end_lineno,
+                                     related=(statement.lineno, statement.lineno) if lone else None)

@@ -10,7 +10,7 @@ from typing import Any
 
 from audit.astutil import dotted_name
 from audit.model import Finding
-from audit.rule import Rule
+from audit.rule import Remedy, Rule
 from audit.source import Scope, SourceModule
 
 _TYPING_GENERICS = frozenset({"list", "dict", "set", "frozenset", "tuple", "type"})
@@ -197,6 +197,7 @@ class _Names:
 class UnusedImport(Rule):
     name = "unused-import"
     summary = "Imported name that the module never uses."
+    remedy = Remedy("Delete unused imports", "quick-wins", "low", 2, saves="span")
     rationale = (
         "In training code an unused import is rarely free: `import torch`, `wandb` or a dataset package "
         "costs seconds at start-up in every process (each DataLoader worker, each DDP rank, `--help`), and a "
