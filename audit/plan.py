@@ -24,6 +24,8 @@ class Recommendation:
     findings: list[Finding]
     removed: dict[str, set[int]] = field(default_factory=dict)
     moved: int = 0
+    # Findings whose lines an earlier (higher-priority) recommendation already deletes.
+    covered: list[Finding] = field(default_factory=list)
 
     @property
     def lines_removed(self) -> int:
@@ -31,7 +33,7 @@ class Recommendation:
 
     @property
     def minutes(self) -> int:
-        return self.rule.remedy.minutes * len(self.findings)
+        return self.rule.remedy.minutes * (len(self.findings) - len(self.covered))
 
     def priority(self) -> tuple[int, int, int, str]:
         remedy = self.rule.remedy
@@ -68,7 +70,19 @@ def recommendations(findings: Iterable[Finding]) -> list[Recommendation]:
             if rule.remedy.saves == "excess" and finding.value is not None and finding.threshold is not None:
                 plan.moved += int(finding.value - finding.threshold)
         plans.append(plan)
-    return sorted(plans, key=Recommendation.priority)
+    plans.sort(key=Recommendation.priority)
+    _discount_overlaps(plans)
+    return plans
+
+
+def _discount_overlaps(plans: Sequence[Recommendation]) -> None:
+    """Later recommendations neither count lines nor effort that earlier ones already remove."""
+    gone: dict[str, set[int]] = defaultdict(set)
+    for plan in plans:
+        plan.covered = [finding for finding in plan.findings if finding.line in gone[finding.path]]
+        for path, lines in plan.removed.items():
+            lines -= gone[path]
+            gone[path] |= lines
 
 
 @dataclass(frozen=True)

@@ -216,16 +216,19 @@ def _locations(plan: Recommendation, limit: int = 8) -> str:
 
 def recommendation(number: int, plan: Recommendation) -> str:
     remedy = plan.rule.remedy
-    return "\n\n".join([
-        f"### Priority {number}: {remedy.title} (`{plan.rule.name}`, {len(plan.findings)} finding(s))",
-        "\n".join([
-            f"- **Rationale:** {plan.rule.rationale}",
-            f"- **Action:** {plan.rule.advice} Where: {_locations(plan)}.",
-            f"- **Estimated lines:** {plan.lines_removed} removed, {plan.moved} moved into helpers.",
-            f"- **Estimated effort:** {_effort(plan.minutes)}.",
-            f"- **Risk:** {remedy.risk} ({PHASES[remedy.phase].lower()}).",
-        ]),
-    ])
+    items = [
+        f"- **Rationale:** {plan.rule.rationale}",
+        f"- **Action:** {plan.rule.advice} Where: {_locations(plan)}.",
+        f"- **Estimated lines:** {plan.lines_removed} removed, {plan.moved} moved into helpers.",
+        f"- **Estimated effort:** {_effort(plan.minutes)}.",
+        f"- **Risk:** {remedy.risk} ({PHASES[remedy.phase].lower()}).",
+    ]
+    if plan.covered:
+        where = ", ".join(f"`{location(finding)}`" for finding in plan.covered)
+        items.insert(3, f"- **Already done by an earlier priority:** {len(plan.covered)} of these ({where}) "
+                        "sit in code an earlier recommendation deletes.")
+    title = f"### Priority {number}: {remedy.title} (`{plan.rule.name}`, {len(plan.findings)} finding(s))"
+    return title + "\n\n" + "\n".join(items)
 
 
 def recommendations_section(plans: Sequence[Recommendation]) -> str:
