@@ -99,3 +99,20 @@ def test_unused_import_agrees_with_ruff_f401() -> None:
         if path.name != "__init__.py":
             ours |= {(path.resolve(), line) for line, _ in found(path, "unused-import")}
     assert theirs and ours == theirs
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is a dev dependency")
+def test_unused_import_agrees_with_ruff_on_lightning(tmp_path: Path) -> None:
+    """On the installed lightning sources (2.6.x), outside __init__.py, the same lines as ruff F401."""
+    lightning = pytest.importorskip("lightning")
+    corpus = tmp_path / "lightning"  # a copy: outside site-packages, which both tools skip
+    shutil.copytree(Path(lightning.__file__).parent, corpus, ignore=shutil.ignore_patterns("__pycache__"))
+    ruff = subprocess.run(["ruff", "check", "--isolated", "--select", "F401", "--output-format", "json", "."],
+                          cwd=corpus, capture_output=True, text=True, check=False)
+    theirs = {(Path(item["filename"]).resolve(), item["location"]["row"]) for item in json.loads(ruff.stdout)
+              if Path(item["filename"]).name != "__init__.py"}
+    ours = set()
+    files = [path for path in corpus.rglob("*.py") if path.name != "__init__.py"]
+    for path in files:
+        ours |= {(path.resolve(), line) for line, _ in found(path, "unused-import")}
+    assert len(files) > 200 and ours == theirs
