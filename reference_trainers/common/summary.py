@@ -61,6 +61,7 @@ class RunSummary(pl.Callback):
             "val_metric": self.monitor,
             "val_value": float(metric) if metric is not None else None,
             "best_checkpoint": getattr(checkpoint, "best_model_path", None) or None,
+            "peak_gpu_memory_mib": _peak_gpu_memory(trainer),
             **(extra or {}),
         }
         if trainer.is_global_zero:
@@ -73,6 +74,13 @@ def _batch_size(batch: Any) -> int:
     if isinstance(batch, dict):
         batch = next(iter(batch.values()))
     return len(batch)
+
+
+def _peak_gpu_memory(trainer: pl.Trainer) -> float | None:
+    device = trainer.strategy.root_device
+    if device.type != "cuda":
+        return None
+    return round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
 
 
 def _device_name(trainer: pl.Trainer) -> str:

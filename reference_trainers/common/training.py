@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ def checkpoint_callback(config: DictConfig) -> ModelCheckpoint:
                            filename="best-{epoch:02d}-{step}")
 
 
-def fit(config: DictConfig, trainer_name: str) -> dict[str, Any]:
+def fit(config: DictConfig, trainer_name: str, extra_callbacks: Sequence[pl.Callback] = ()) -> dict[str, Any]:
     """Build data, model and trainer from ``config``, train (resuming from ``ckpt_path``), write the summary."""
     started = time.perf_counter()
     pl.seed_everything(config.seed, workers=True)
@@ -30,7 +31,7 @@ def fit(config: DictConfig, trainer_name: str) -> dict[str, Any]:
     model = instantiate(config.model)
     summary = RunSummary(trainer_name, config.monitor.metric, config.paths.output_dir)
     logger = build_logger(config.logger, save_dir=str(Path(config.paths.output_dir) / "logs"))
-    trainer: pl.Trainer = instantiate(config.trainer, callbacks=[checkpoint_callback(config), summary],
+    trainer: pl.Trainer = instantiate(config.trainer, callbacks=[checkpoint_callback(config), summary, *extra_callbacks],
                                       logger=logger if logger is not None else False)
     if logger is not None:
         logger.log_hyperparams(OmegaConf.to_container(config, resolve=True))
