@@ -8,6 +8,7 @@ that could not be analysed. Heavy imports wait until a command needs them so
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,10 @@ from pathlib import Path
 from audit import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Wrong arguments; printed as one line and exit 2."""
 
 
 def _rule_list(text: str) -> list[str]:
@@ -171,8 +176,6 @@ def _write(text: str, output: Path | None) -> None:
 
 def _common_start(paths: Sequence[Path]) -> Path:
     """Where the config search starts: the deepest folder holding every path."""
-    import os
-
     absolute = [str(path.absolute()) for path in paths]
     return Path(os.path.commonpath(absolute)) if absolute else Path.cwd()
 
@@ -192,10 +195,6 @@ def _run_rules(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown rule `{args.name}` (run `audit rules` for the list)")
     print_rule(rule, console)
     return EXIT_CLEAN
-
-
-class UsageError(Exception):
-    """Wrong arguments; printed as one line and exit 2."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

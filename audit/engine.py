@@ -84,6 +84,9 @@ def analyse_source(path: str, data: bytes, settings: Settings, measure: bool = F
         return FileResult(path, error=FileError(path, str(error)))
     except RecursionError:
         return FileResult(path, error=FileError(path, "too deeply nested to analyse"))
+    except Exception as error:  # audit: ignore[broad-except] -- one file's crash must not end the whole scan
+        message = f"internal error, please report it: {type(error).__name__}: {error}"
+        return FileResult(path, error=FileError(path, message))
 
 
 def analyse_file(file: Path, settings: Settings, measure: bool = False, root: Path | None = None) -> FileResult:

@@ -151,16 +151,19 @@ class SourceModule:
         )
 
 
+_OPERATOR_FIELDS = frozenset({"ctx", "op", "ops"})
 _Stack = list[tuple[ast.AST, Scope, str, "FunctionInfo | None"]]
 
 
 def _push_children(node: ast.AST, scope: Scope, prefix: str, function: FunctionInfo | None, stack: _Stack) -> None:
-    """Push every child node (expression contexts aside) in the same scope."""
+    """Push every child node in the same scope (expression contexts and operators aside: no rule reads them)."""
     for name in node._fields:
+        if name in _OPERATOR_FIELDS:
+            continue
         value = getattr(node, name)
         if isinstance(value, list):
             stack.extend((item, scope, prefix, function) for item in value if isinstance(item, ast.AST))
-        elif isinstance(value, ast.AST) and name != "ctx":
+        elif isinstance(value, ast.AST):
             stack.append((value, scope, prefix, function))
 
 

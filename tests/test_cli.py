@@ -233,3 +233,20 @@ def test_importing_audit_pulls_in_no_heavy_modules() -> None:
              "print(sorted(m for m in ('torch', 'lightning', 'hydra', 'numpy') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
     assert json.loads(done.stdout.replace("'", '"')) == []
+
+
+def test_a_crashing_rule_is_reported_per_file(tmp_path: Path) -> None:
+    """A bug in one rule becomes an error entry for that file (exit 2), not a traceback that ends the scan."""
+    from audit.config import settings_from_table
+    from audit.engine import analyse_source
+    from audit.registry import get_rule
+
+    rule = get_rule("global-statement")
+    settings = settings_from_table({}, root=tmp_path, source=None)
+    original = type(rule).check
+    try:
+        type(rule).check = lambda self, module, options: iter([1 / 0])
+        result = analyse_source("x.py", b"x = 1\n", settings)
+    finally:
+        type(rule).check = original
+    assert result.error is not None and "ZeroDivisionError" in result.error.message

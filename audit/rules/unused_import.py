@@ -15,6 +15,7 @@ from audit.source import Scope, SourceModule
 
 _TYPING_GENERICS = frozenset({"list", "dict", "set", "frozenset", "tuple", "type"})
 _Position = tuple[int, int]
+_NO_STRINGS = (ast.Name, ast.Attribute)  # annotations that cannot hold a quoted reference
 
 
 def _import_binding(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> tuple[str, str] | None:
@@ -160,7 +161,7 @@ class _Names:
     def _collect_string_references(self) -> None:
         """Names inside quoted annotations, typing subscripts and ``cast("T", x)`` count as uses."""
         for expression, scope in _type_expressions(self.module):
-            if expression is not None:
+            if expression is not None and not isinstance(expression, _NO_STRINGS):
                 self._strings(expression, scope)
 
     def _strings(self, expression: ast.AST, scope: Scope) -> None:
