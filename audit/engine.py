@@ -53,7 +53,7 @@ def parse(path: str, data: bytes) -> SourceModule:
     except SyntaxError as error:
         raise SourceError(f"line {error.lineno}, column {error.offset}: SyntaxError: {error.msg}") from None
     except (RecursionError, MemoryError):
-        raise SourceError("too deeply nested for the Python parser") from None
+        raise SourceError("too large or too deeply nested for the Python parser") from None
     return SourceModule(path, source, tree)
 
 

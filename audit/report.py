@@ -191,12 +191,13 @@ def key_issue(number: int, plan: Recommendation, shown: dict[tuple[str, int, int
     for index, ((path, symbol), group) in enumerate(_issue_groups(plan)):
         parts.append(_group_title(path, symbol, group))
         parts.append("\n".join(f"- `{location(finding)}`: {finding.message}" for finding in group))
-        span = (path, group[0].line, group[0].end_line)
-        if span in shown:
-            parts.append(f"(Code shown under issue {shown[span]}.)")
+        spans = [(path, finding.line, finding.end_line) for finding in group]
+        fresh = [span for span in spans if span not in shown]
+        if not fresh:
+            parts.append(f"(Code shown under issue {shown[spans[0]]}.)")
         elif index < EXCERPTS_PER_RULE:
-            shown[span] = number
-            parts.append(excerpt(*span))
+            shown[fresh[0]] = number
+            parts.append(excerpt(*fresh[0]))
     parts.append(f"**Problems.** {rule.rationale}")
     parts.append(_evidence(plan))
     return "\n\n".join(parts)
@@ -272,11 +273,11 @@ def implementation_plan(plans: Sequence[Recommendation]) -> str:
 
 def testing_strategy(options: ReportOptions) -> str:
     paths = " ".join(options.scope)
-    commands = "\n".join([
-        f"audit scan {paths}                      # this phase's findings are gone, none are new",
-        f"audit compare --git HEAD~1 HEAD {paths}  # the phase's before/after figures",
-        "python -m pytest                          # the project's own tests",
-    ])
+    steps = [(f"audit scan {paths}", "this phase's findings are gone, none are new"),
+             (f"audit compare --git HEAD~1 HEAD {paths}", "the phase's before/after figures"),
+             ("python -m pytest", "the project's own tests")]
+    width = max(len(command) for command, _ in steps)
+    commands = "\n".join(f"{command.ljust(width)}  # {why}" for command, why in steps)
     return ("## Testing strategy\n\nAfter each phase, in its own commit:\n\n```bash\n" + commands + "\n```\n\n"
             "Then run a short seeded training (a smoke experiment) and compare its validation metric with the "
             "same run before the change: a refactor keeps the metric; a changed metric means changed behaviour.")
