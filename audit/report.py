@@ -53,7 +53,7 @@ def report_date(explicit: str | None) -> str:
         return dt.date.fromisoformat(explicit).isoformat()
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date().isoformat()
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
     return dt.date.today().isoformat()
 
 

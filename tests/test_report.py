@@ -147,4 +147,4 @@ def test_committed_reports_are_fresh(name: str) -> None:
         from build import generate
     finally:
         sys.path.pop(0)
-    assert (ROOT / "reports" / name).read_text() == generate(name), f"stale: run python reports/build.py"
+    assert (ROOT / "reports" / name).read_text() == generate(name), "stale: run python reports/build.py"
