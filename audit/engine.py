@@ -16,7 +16,7 @@ from pathlib import Path
 
 from audit import metrics
 from audit.config import Settings
-from audit.discovery import display_path, discover
+from audit.discovery import discover, display_path
 from audit.model import FileError, FileResult, Finding, ScanResult
 from audit.registry import all_rules
 from audit.rule import Rule

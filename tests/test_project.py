@@ -31,3 +31,15 @@ def test_audit_core_does_not_depend_on_torch() -> None:
     assert not any(name in core for name in ("torch", "lightning", "hydra", "h5py"))
     trainers = " ".join(project["optional-dependencies"]["trainers"])
     assert "torch>=2.11" in trainers  # GPU machines ship torch 2.11
+
+
+def test_ruff_is_clean() -> None:
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("ruff") is None:
+        pytest.skip("ruff is a dev dependency")
+    done = subprocess.run(["ruff", "check", "."], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout
