@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+
+import pytest
 
 from tests.helpers import ROOT
 
@@ -33,13 +37,7 @@ def test_audit_core_does_not_depend_on_torch() -> None:
     assert "torch>=2.11" in trainers  # GPU machines ship torch 2.11
 
 
+@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is a dev dependency")
 def test_ruff_is_clean() -> None:
-    import shutil
-    import subprocess
-
-    import pytest
-
-    if shutil.which("ruff") is None:
-        pytest.skip("ruff is a dev dependency")
     done = subprocess.run(["ruff", "check", "."], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout
