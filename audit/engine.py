@@ -11,7 +11,6 @@ import io
 import os
 import tokenize
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from audit import metrics
@@ -112,6 +111,8 @@ def default_jobs(file_count: int) -> int:
 def _run_all(tasks: list[tuple[Path, Settings, bool, Path | None]], workers: int) -> list[FileResult]:
     if workers < 2 or len(tasks) < 2:
         return [_worker_analyse(task) for task in tasks]
+    from concurrent.futures import ProcessPoolExecutor  # costs start-up time: only when it pays
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(_worker_analyse, tasks, chunksize=max(1, len(tasks) // (workers * 4))))
 
