@@ -11,14 +11,14 @@ import json
 import subprocess
 import tarfile
 import tempfile
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from audit.config import Settings
 from audit.engine import scan
-from audit.model import ScanResult
+from audit.model import Finding, ScanResult
 from audit.plan import Figures, figures
 
 _COLUMNS = (("lines", "lines"), ("functions", "functions"), ("longest", "longest function"),
@@ -47,8 +47,10 @@ class Comparison:
 
 
 def _per_file(result: ScanResult) -> dict[str, Figures]:
-    return {item.path: figures([item], [f for f in result.findings if f.path == item.path])
-            for item in result.metrics}
+    by_path: dict[str, list[Finding]] = defaultdict(list)
+    for finding in result.findings:
+        by_path[finding.path].append(finding)
+    return {item.path: figures([item], by_path[item.path]) for item in result.metrics}
 
 
 def compare_results(before: ScanResult, after: ScanResult) -> Comparison:

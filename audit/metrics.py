@@ -35,6 +35,7 @@ class FileMetrics:
     lines: int
     functions: list[FunctionMetrics] = field(default_factory=list)
     try_blocks: int = 0
+    source: tuple[str, ...] = ()  # the text, so a report quotes exactly what was measured
 
     @property
     def longest(self) -> FunctionMetrics | None:
@@ -59,4 +60,4 @@ def measure(module: SourceModule) -> FileMetrics:
             tries[id(scope.node)] += 1
     functions = [FunctionMetrics(info.qualname, info.start, info.end, radon_complexity(info.node),
                                  tries[id(info.node)]) for info in module.functions]
-    return FileMetrics(module.path, len(module.lines), functions, total_tries)
+    return FileMetrics(module.path, len(module.lines), functions, total_tries, tuple(module.lines))

@@ -11,7 +11,6 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from itertools import groupby
 from pathlib import Path
 
@@ -57,14 +56,9 @@ def report_date(explicit: str | None) -> str:
     return dt.date.today().isoformat()
 
 
-@cache
-def _source_lines(path: str) -> tuple[str, ...]:
-    return tuple(Path(path).read_text(encoding="utf-8", errors="replace").splitlines())
-
-
-def excerpt(path: str, start: int, end: int) -> str:
+def excerpt(source: Sequence[str], start: int, end: int) -> str:
     """The code at ``start..end``, trimmed to a readable size with an elision marker."""
-    lines = list(_source_lines(path)[start - 1:end])
+    lines = list(source[start - 1:end])
     if len(lines) > EXCERPT_LINES:
         head, tail = lines[:EXCERPT_LINES - 5], lines[-4:]
         indent = len(lines[1]) - len(lines[1].lstrip()) if len(lines) > 1 else 0
@@ -184,7 +178,8 @@ def _evidence(plan: Recommendation) -> str:
     return text
 
 
-def key_issue(number: int, plan: Recommendation, shown: dict[tuple[str, int, int], int]) -> str:
+def key_issue(number: int, plan: Recommendation, shown: dict[tuple[str, int, int], int],
+              sources: dict[str, tuple[str, ...]]) -> str:
     """One rule's findings grouped by function; ``shown`` remembers excerpts already printed."""
     rule = plan.rule
     parts = [f"### {number}. {rule.summary.rstrip('.')} (`{rule.name}`)"]
@@ -197,15 +192,16 @@ def key_issue(number: int, plan: Recommendation, shown: dict[tuple[str, int, int
             parts.append(f"(Code shown under issue {shown[spans[0]]}.)")
         elif index < EXCERPTS_PER_RULE:
             shown[fresh[0]] = number
-            parts.append(excerpt(*fresh[0]))
+            parts.append(excerpt(sources[path], *fresh[0][1:]))
     parts.append(f"**Problems.** {rule.rationale}")
     parts.append(_evidence(plan))
     return "\n\n".join(parts)
 
 
-def key_issues(plans: Sequence[Recommendation]) -> str:
+def key_issues(plans: Sequence[Recommendation], metrics: Sequence[FileMetrics]) -> str:
     shown: dict[tuple[str, int, int], int] = {}
-    issues = [key_issue(number, plan, shown) for number, plan in enumerate(plans, start=1)]
+    sources = {item.path: item.source for item in metrics}
+    issues = [key_issue(number, plan, shown, sources) for number, plan in enumerate(plans, start=1)]
     return "## Key issues\n\n" + "\n\n".join(issues)
 
 
@@ -329,7 +325,7 @@ def render_report(result: ScanResult, options: ReportOptions) -> str:
         sections += _clean_report(options, result)
     else:
         plans = recommendations(result.findings)
-        sections += [executive_summary(options, result, plans), current_state(result), key_issues(plans),
+        sections += [executive_summary(options, result, plans), current_state(result), key_issues(plans, result.metrics),
                      recommendations_section(plans), metrics_summary(result, plans), implementation_plan(plans),
                      testing_strategy(options), risks(plans), complexity_chart(result.metrics)]
     if result.errors:
