@@ -124,7 +124,7 @@ def executive_summary(options: ReportOptions, result: ScanResult, plans: Sequenc
     return "## Executive summary\n\n" + " ".join(text)
 
 
-def _file_row(item: FileMetrics, findings: Sequence[Finding]) -> str:
+def _file_row(item: FileMetrics, count: int) -> str:
     longest, complex_ = item.longest, item.most_complex
     busiest = max(item.functions, key=lambda function: (function.try_blocks, -function.start), default=None)
     longest_text = f"`{longest.qualname}` ({longest.lines})" if longest else "-"
@@ -132,7 +132,6 @@ def _file_row(item: FileMetrics, findings: Sequence[Finding]) -> str:
     try_text = str(item.try_blocks)
     if busiest is not None and busiest.try_blocks:
         try_text += f" (most in one function: {busiest.try_blocks}, `{busiest.qualname}`)"
-    count = sum(finding.path == item.path for finding in findings)
     return f"| `{item.path}` | {item.lines} | {len(item.functions)} | {longest_text} | {complex_text} | {try_text} | {count} |"
 
 
@@ -141,7 +140,8 @@ def _function_findings(findings: Sequence[Finding]) -> Counter[tuple[str, str | 
 
 
 def current_state(result: ScanResult) -> str:
-    rows = [_file_row(item, result.findings) for item in result.metrics]
+    per_file = Counter(finding.path for finding in result.findings)
+    rows = [_file_row(item, per_file[item.path]) for item in result.metrics]
     parts = ["## Current state",
              "| file | lines | functions | longest function (lines) | highest complexity | try/except blocks | findings |\n"
              "|---|---:|---:|---|---|---|---:|\n" + "\n".join(rows)]
