@@ -211,5 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ConfigError) as error:
         print(f"audit: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    except ModuleNotFoundError as error:
+        print(f"audit: error: missing dependency '{(error.name or '?').split('.')[0]}': install audit with its dependencies "
+              "(`pip install -e .` in the repository)", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_ERROR

@@ -24,7 +24,6 @@ class Settings:
     exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
     root: Path = field(default_factory=Path.cwd)
-    source: Path | None = None
 
     def relative(self, path: str | Path) -> str:
         """``path`` relative to the config's directory (posix), else as given."""
@@ -98,7 +97,7 @@ def settings_from_table(table: dict[str, Any], *, root: Path, source: Path | Non
         per_file = _per_file_ignores(table.get("per-file-ignores", {}))
     except ConfigError as error:
         raise ConfigError(f"{where}{error}") from None
-    return Settings(select, values, exclude, per_file, root, source)
+    return Settings(select, values, exclude, per_file, root)
 
 
 def with_cli_overrides(

@@ -45,10 +45,6 @@ class FileMetrics:
     def most_complex(self) -> FunctionMetrics | None:
         return max(self.functions, key=lambda function: (function.complexity, -function.start), default=None)
 
-    @property
-    def mean_complexity(self) -> float:
-        return sum(f.complexity for f in self.functions) / len(self.functions) if self.functions else 0.0
-
 
 def measure(module: SourceModule) -> FileMetrics:
     """Line count, every function's span, complexity and own try blocks, and the file's try blocks."""

@@ -250,3 +250,11 @@ def test_a_crashing_rule_is_reported_per_file(tmp_path: Path) -> None:
     finally:
         type(rule).check = original
     assert result.error is not None and "ZeroDivisionError" in result.error.message
+
+
+def test_missing_dependency_is_a_clear_error(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "x = 1\n")
+    probe = "import sys; sys.modules['radon'] = None; from audit.cli import main; raise SystemExit(main(['scan', '.']))"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert done.returncode == 2 and "missing dependency 'radon'" in done.stderr and "Traceback" not in done.stderr
