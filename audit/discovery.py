@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -51,23 +50,10 @@ def _walk(root: Path, settings: Settings) -> Iterable[Path]:
                 yield base / name
 
 
-def _git_ignored(files: Sequence[Path]) -> set[Path]:
-    """The files git ignores, asking each work tree once (none when git is absent)."""
-    by_directory: dict[Path, list[Path]] = defaultdict(list)
-    for file in files:
-        by_directory[file.parent].append(file)
-    by_top: dict[str, list[Path]] = defaultdict(list)
-    tops: dict[Path, str | None] = {}
-    for directory, members in by_directory.items():
-        if directory not in tops:
-            tops[directory] = _git_toplevel(directory)
-        top = tops[directory]
-        if top:
-            by_top[top].extend(members)
-    ignored: set[Path] = set()
-    for top, members in by_top.items():
-        ignored |= _check_ignore(top, members)
-    return ignored
+def _git_ignored(folder: Path, files: Sequence[Path]) -> set[Path]:
+    """The files under ``folder`` that its git work tree ignores (none outside git, or without git)."""
+    top = _git_toplevel(folder)
+    return _check_ignore(top, files) if top and files else set()
 
 
 def _git_toplevel(directory: Path) -> str | None:
@@ -100,13 +86,12 @@ def discover(paths: Sequence[Path], settings: Settings, root: Path | None = None
     errors: list[FileError] = []
     for path in paths:
         if path.is_dir():
-            walked.extend(_walk(path, settings))
+            found = list(_walk(path, settings))
+            ignored = _git_ignored(path, found)
+            walked.extend(file for file in found if file.absolute() not in ignored)
         elif path.is_file() or path.is_symlink():
             explicit.append(path)
         else:
             errors.append(FileError(display_path(path, root), "no such file or directory"))
-    if walked:
-        ignored = _git_ignored(walked)
-        walked = [file for file in walked if file.absolute() not in ignored]
     unique = {file.absolute(): file for file in [*explicit, *walked]}
     return sorted(unique.values(), key=lambda file: display_path(file, root)), errors
