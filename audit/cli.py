@@ -63,10 +63,11 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
     compare = commands.add_parser(
         "compare", help="before/after figures of two versions",
         description="Compare two versions: `audit compare BEFORE AFTER`, `--before P... --after P...`, "
-                    "or two git revisions with `--git REV_A REV_B [PATH...]` (read with git archive).")
+                    "or two git revisions with `--git REV_A REV_B [PATH...]`. Files are paired by their path "
+                    "relative to each compared root; two single files are paired with each other.")
     compare.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    compare.add_argument("--before", nargs="+", type=Path, metavar="PATH", help="the old version's paths")
-    compare.add_argument("--after", nargs="+", type=Path, metavar="PATH", help="the new version's paths")
+    compare.add_argument("--before", nargs="+", type=Path, metavar="PATH", help="the old version's roots")
+    compare.add_argument("--after", nargs="+", type=Path, metavar="PATH", help="the new version's roots")
     compare.add_argument("--git", nargs=2, metavar=("REV_A", "REV_B"), help="compare two revisions of this repository")
     compare.add_argument("--format", choices=("markdown", "text", "json"), default="text")
     compare.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
@@ -149,27 +150,30 @@ def _run_compare(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, Path.cwd())
     try:
         if args.git:
+            if args.before or args.after:
+                raise UsageError("--git takes paths as positional arguments, not --before/--after")
             labels = (args.git[0], args.git[1])
             comparison = compare.compare_revisions(labels, args.paths, settings)
         else:
             before, after = _compare_sides(args)
             labels = (" ".join(p.as_posix() for p in before), " ".join(p.as_posix() for p in after))
-            comparison = compare.compare_results(compare.scan_paths(before, settings),
-                                                 compare.scan_paths(after, settings))
+            comparison = compare.compare_paths(before, after, settings)
     except compare.CompareError as error:
         raise UsageError(str(error)) from None
-    render = {"json": compare.render_json, "markdown": compare.render_markdown, "text": compare.render_text}[args.format]
-    _write(render(comparison, labels), args.output)
-    return EXIT_CLEAN
+    _write(compare.RENDERERS[args.format](comparison, labels), args.output)
+    for line in compare.error_lines(comparison):
+        print(f"audit: error: {line}", file=sys.stderr)
+    return EXIT_ERROR if comparison.has_errors else EXIT_CLEAN
 
 
 def _write(text: str, output: Path | None) -> None:
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # undecodable file names stay visible
     if output is None:
         sys.stdout.write(text)
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text)
+        output.write_text(text, encoding="utf-8")
     except OSError as error:
         raise UsageError(f"cannot write {output}: {error.strerror}") from None
 

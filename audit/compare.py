@@ -1,29 +1,39 @@
 """``audit compare``: before/after figures of two versions, per file and in total.
 
-Versions are two sets of paths, or two git revisions read with ``git archive``
-into a temporary folder (the work tree is never touched).
+A version is a list of roots: paths on disk, or paths at a git revision. Files are
+paired by their path relative to their root (a folder's files by the path below
+the folder, a file named on the command line by its name), so ``compare old/ new/``
+puts ``old/x.py`` beside ``new/x.py``. Where two roots of one version give the same
+relative path, those files keep their full path. Files on one side only show as
+added or removed; files that could not be analysed are listed, never dropped.
+
+Revisions are read with ``git ls-tree`` and ``git cat-file`` through
+``audit.gitsafe``: no filter, hook or fsmonitor of the repository runs, and the
+work tree is never touched.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import subprocess
-import tarfile
-import tempfile
+import os
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
+from fnmatch import fnmatchcase
+from itertools import repeat
+from pathlib import Path, PurePosixPath
 
 from audit.config import Settings
-from audit.engine import scan
-from audit.model import Finding, ScanResult
+from audit.discovery import DEFAULT_EXCLUDES, display_path
+from audit.engine import analyse_source, default_jobs, scan
+from audit.gitsafe import GitError, run_git
+from audit.model import FileError, FileResult, Finding, ScanResult
 from audit.plan import Figures, figures
 
 _COLUMNS = (("lines", "lines"), ("functions", "functions"), ("longest", "longest function"),
             ("highest", "highest complexity"), ("mean", "mean complexity"), ("try_blocks", "try/except"),
             ("findings", "findings"))
+_BLOB_MODES = (b"100644", b"100755")
 
 
 class CompareError(Exception):
@@ -31,10 +41,23 @@ class CompareError(Exception):
 
 
 @dataclass(frozen=True)
+class Version:
+    """One side of a comparison: a scan whose paths are pairing keys, and where each key's file lives."""
+
+    label: str
+    result: ScanResult
+    shown: dict[str, str]
+
+
+@dataclass(frozen=True)
 class FileComparison:
     path: str
     before: Figures | None
     after: Figures | None
+    before_path: str | None = None
+    after_path: str | None = None
+    before_error: str | None = None
+    after_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +67,77 @@ class Comparison:
     after: Figures
     rules_before: Counter[str]
     rules_after: Counter[str]
+    errors_before: list[FileError]
+    errors_after: list[FileError]
+    analysed: tuple[int, int]
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors_before or self.errors_after)
+
+
+def _rekeyed(result: ScanResult, key_of: dict[str, str]) -> ScanResult:
+    """The same scan with every path replaced by its pairing key."""
+    return ScanResult(
+        files_scanned=result.files_scanned,
+        findings=sorted((replace(finding, path=key_of[finding.path]) for finding in result.findings),
+                        key=Finding.sort_key),
+        errors=sorted((replace(error, path=key_of.get(error.path, error.path)) for error in result.errors),
+                      key=lambda error: error.path),
+        metrics=sorted((replace(item, path=key_of[item.path]) for item in result.metrics),
+                       key=lambda item: item.path),
+    )
+
+
+def _merge(results: Sequence[ScanResult]) -> ScanResult:
+    return ScanResult(sum(result.files_scanned for result in results),
+                      [finding for result in results for finding in result.findings],
+                      [error for result in results for error in result.errors],
+                      [item for result in results for item in result.metrics])
+
+
+def _unique_keys(roots: Sequence[dict[str, str]]) -> dict[str, str]:
+    """shown path -> pairing key; a key that two roots share falls back to each file's shown path."""
+    counts = Counter(key for root in roots for key in root.values())
+    return {shown: key if counts[key] == 1 else shown for root in roots for shown, key in root.items()}
+
+
+def _paths_of(result: ScanResult) -> set[str]:
+    return {item.path for item in result.metrics} | {error.path for error in result.errors} | {
+        finding.path for finding in result.findings}
+
+
+def _relative_key(shown: str, root: Path) -> str:
+    if not root.is_dir():
+        return root.name
+    return Path(shown).absolute().relative_to(root.absolute()).as_posix()
+
+
+def _require_existing(paths: Sequence[Path]) -> None:
+    for path in paths:
+        if not (path.exists() or path.is_symlink()):
+            raise CompareError(f"{path}: no such file or directory")
+
+
+def scan_version(paths: Sequence[Path], settings: Settings, *, single_key: str | None = None) -> Version:
+    """Scan each root in ``paths``; ``single_key`` names the only file of a one-file version."""
+    _require_existing(paths)
+    results = [scan([root], settings, measure=True) for root in paths]
+    roots = [{shown: single_key or _relative_key(shown, root) for shown in _paths_of(result)}
+             for root, result in zip(paths, results, strict=True)]
+    key_of = _unique_keys(roots)
+    label = " ".join(path.as_posix() for path in paths)
+    return Version(label, _rekeyed(_merge(results), key_of), {key: shown for shown, key in key_of.items()})
+
+
+def compare_paths(before: Sequence[Path], after: Sequence[Path], settings: Settings) -> Comparison:
+    """Compare two lists of roots on disk; two single files are paired with each other."""
+    single = None
+    if len(before) == 1 and len(after) == 1 and not before[0].is_dir() and not after[0].is_dir():
+        names = before[0].name, after[0].name
+        single = names[0] if names[0] == names[1] else f"{names[0]} → {names[1]}"
+    return compare_versions(scan_version(before, settings, single_key=single),
+                            scan_version(after, settings, single_key=single))
 
 
 def _per_file(result: ScanResult) -> dict[str, Figures]:
@@ -53,57 +147,141 @@ def _per_file(result: ScanResult) -> dict[str, Figures]:
     return {item.path: figures([item], by_path[item.path]) for item in result.metrics}
 
 
-def compare_results(before: ScanResult, after: ScanResult) -> Comparison:
-    old, new = _per_file(before), _per_file(after)
-    files = [FileComparison(path, old.get(path), new.get(path)) for path in sorted(old.keys() | new.keys())]
-    return Comparison(files, figures(before.metrics, before.findings), figures(after.metrics, after.findings),
-                      Counter(f.rule for f in before.findings), Counter(f.rule for f in after.findings))
+def compare_versions(before: Version, after: Version) -> Comparison:
+    old, new = _per_file(before.result), _per_file(after.result)
+    old_errors = {error.path: error.message for error in before.result.errors}
+    new_errors = {error.path: error.message for error in after.result.errors}
+    keys = sorted(old.keys() | new.keys() | old_errors.keys() | new_errors.keys())
+    files = [FileComparison(key, old.get(key), new.get(key), before.shown.get(key), after.shown.get(key),
+                            old_errors.get(key), new_errors.get(key)) for key in keys]
+    return Comparison(
+        files, figures(before.result.metrics, before.result.findings),
+        figures(after.result.metrics, after.result.findings),
+        Counter(finding.rule for finding in before.result.findings),
+        Counter(finding.rule for finding in after.result.findings),
+        before.result.errors, after.result.errors,
+        (len(before.result.metrics), len(after.result.metrics)))
 
 
-def scan_paths(paths: Sequence[Path], settings: Settings) -> ScanResult:
-    missing = [path for path in paths if not path.exists()]
-    if missing:
-        raise CompareError(f"{missing[0]}: no such file or directory")
-    return scan(paths, settings, measure=True)
+# --- git revisions -------------------------------------------------------------------------------
 
 
-def _git(args: Sequence[str], cwd: Path) -> bytes:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    if done.returncode != 0:
-        raise CompareError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace').strip()}")
-    return done.stdout
-
-
-def scan_revision(revision: str, paths: Sequence[Path], settings: Settings, workdir: Path) -> ScanResult:
-    """Scan ``paths`` (relative to the repository root) as they are at ``revision``."""
-    top = Path(_git(["rev-parse", "--show-toplevel"], Path.cwd()).decode().strip())
+def _git(args: Sequence[str | bytes], cwd: Path, stdin: bytes | None = None) -> bytes:
     try:
-        specs = [(Path.cwd() / path).resolve().relative_to(top).as_posix() for path in paths] or ["."]
-    except ValueError:
-        raise CompareError(f"with --git, paths must lie inside the repository {top}") from None
-    archive = _git(["archive", "--format=tar", revision, "--", *specs], top)
-    target = workdir / revision.replace("/", "_")
-    target.mkdir(parents=True)
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")
-    local = replace(settings, root=target)
-    return scan([target / spec for spec in specs if (target / spec).exists()], local, measure=True, root=target)
+        return run_git(args, cwd, stdin=stdin).stdout
+    except GitError as error:
+        raise CompareError(str(error)) from None
+
+
+def repository_top() -> Path:
+    return Path(os.fsdecode(_git(["rev-parse", "--show-toplevel"], Path.cwd()).rstrip(b"\n")))
+
+
+def _tree(revision: str, top: Path) -> str:
+    """The tree object of ``revision``; any name that is not a revision is a ``CompareError``."""
+    done = run_git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{tree}}"], top,
+                   check=False)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise CompareError(f"{revision!r} is not a revision of the repository at {top}")
+    return done.stdout.decode().strip()
+
+
+def _tree_files(tree: str, top: Path) -> dict[str, bytes]:
+    """repository-relative path -> blob id, for every regular file of ``tree``."""
+    listing = _git(["ls-tree", "-r", "-z", "--full-tree", tree], top)
+    files = {}
+    for entry in filter(None, listing.split(b"\0")):
+        meta, _, name = entry.partition(b"\t")
+        mode, kind, blob = meta.split(b" ")
+        if kind == b"blob" and mode in _BLOB_MODES:
+            files[os.fsdecode(name)] = blob
+    return files
+
+
+def _read_blobs(blobs: Sequence[bytes], top: Path) -> list[bytes]:
+    """The contents of ``blobs``, in order, from one ``git cat-file --batch`` (which runs no filter)."""
+    output = _git(["cat-file", "--batch"], top, stdin=b"".join(blob + b"\n" for blob in blobs))
+    contents, offset = [], 0
+    for _ in blobs:
+        header_end = output.index(b"\n", offset)
+        size = int(output[offset:header_end].split(b" ")[2])
+        contents.append(output[header_end + 1:header_end + 1 + size])
+        offset = header_end + 1 + size + 1
+    return contents
+
+
+def _is_excluded(relative: str, settings: Settings) -> bool:
+    parts = PurePosixPath(relative).parts
+    if any(part in DEFAULT_EXCLUDES or part.endswith(".egg-info") for part in parts[:-1]):
+        return True
+    prefixes = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]
+    return any(fnmatchcase(prefix, pattern) or fnmatchcase(PurePosixPath(prefix).name, pattern)
+               for prefix in prefixes for pattern in settings.exclude)
+
+
+def _analyse_all(paths: list[str], contents: list[bytes], settings: Settings) -> list[FileResult]:
+    workers = default_jobs(len(paths))
+    if workers < 2:
+        return [analyse_source(path, data, settings, True) for path, data in zip(paths, contents, strict=True)]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(analyse_source, paths, contents, repeat(settings), repeat(True)))
+
+
+def _root_keys(spec: str, files: Sequence[str], settings: Settings) -> dict[str, str]:
+    """repository path -> pairing key, for the ``*.py`` files of one root (``spec``, repository-relative)."""
+    if spec in files:
+        return {spec: PurePosixPath(spec).name} if spec.endswith(".py") else {}
+    prefix = "" if spec == "." else spec + "/"
+    return {path: path[len(prefix):] for path in files
+            if path.startswith(prefix) and path.endswith(".py") and not _is_excluded(path, settings)}
+
+
+def _scan_blobs(paths: list[str], contents: list[bytes], settings: Settings) -> ScanResult:
+    results = _analyse_all(paths, contents, settings)
+    return ScanResult(len(results), [finding for result in results for finding in result.findings],
+                      [result.error for result in results if result.error],
+                      [result.metrics for result in results if result.metrics])
+
+
+def read_revision(revision: str, specs: Sequence[str], top: Path, settings: Settings) -> Version:
+    """Analyse the ``*.py`` files under ``specs`` (repository-relative roots) as they are at ``revision``."""
+    files = _tree_files(_tree(revision, top), top)
+    names = sorted(files)
+    roots = [_root_keys(spec, names, settings) for spec in specs]
+    key_of_path = _unique_keys(roots)
+    chosen = sorted(key_of_path)
+    # Analysed under the path a scan of the work tree shows, so per-file-ignores match alike.
+    here = Path.cwd()
+    shown = {path: display_path(top / path, here) for path in chosen}
+    scanned = _scan_blobs([shown[path] for path in chosen], _read_blobs([files[path] for path in chosen], top),
+                          settings)
+    key_of = {shown[path]: key_of_path[path] for path in chosen}
+    return Version(revision, _rekeyed(scanned, key_of), {key_of_path[path]: path for path in chosen})
 
 
 def compare_revisions(revisions: tuple[str, str], paths: Sequence[Path], settings: Settings) -> Comparison:
-    with tempfile.TemporaryDirectory(prefix="audit-compare-") as workdir:
-        before = scan_revision(revisions[0], paths, settings, Path(workdir))
-        after = scan_revision(revisions[1], paths, settings, Path(workdir) / "after")
-    return compare_results(before, after)
+    """Compare ``paths`` (default: the whole repository) at two revisions of the current repository."""
+    top = repository_top()
+    specs = []
+    for path in paths or [Path(".")]:
+        try:
+            specs.append((Path.cwd() / path).resolve().relative_to(top.resolve()).as_posix())
+        except ValueError:
+            raise CompareError(f"with --git, paths must lie inside the repository {top}") from None
+    return compare_versions(*(read_revision(revision, specs, top, settings) for revision in revisions))
 
 
-def _cell(before: float | None, after: float | None) -> str:
-    if before is None:
-        return f"- → {after:g}"
-    if after is None:
-        return f"{before:g} → -"
-    change = "0%" if before == after else ("n/a" if before == 0 else f"{(after - before) / before * 100:+.0f}%")
-    return f"{before:g} → {after:g} ({change})"
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def _cell(before: float | None, after: float | None, errors: tuple[bool, bool] = (False, False)) -> str:
+    old = "error" if errors[0] else ("-" if before is None else f"{before:g}")
+    new = "error" if errors[1] else ("-" if after is None else f"{after:g}")
+    if before is None or after is None:
+        return f"{old} → {new}"
+    return f"{old} → {new} ({_change(before, after)})"
 
 
 def _value(figures_: Figures | None, key: str) -> float | None:
@@ -111,31 +289,63 @@ def _value(figures_: Figures | None, key: str) -> float | None:
 
 
 def _change(before: float, after: float) -> str:
-    return _cell(before, after).rsplit(" (", 1)[-1].rstrip(")")
+    if before == after:
+        return "0%"
+    return "n/a" if before == 0 else f"{(after - before) / before * 100:+.0f}%"
 
 
 def file_rows(comparison: Comparison) -> list[list[str]]:
     rows = [["file", *(title for _, title in _COLUMNS)]]
     for item in comparison.files:
-        rows.append([item.path, *(_cell(_value(item.before, key), _value(item.after, key)) for key, _ in _COLUMNS)])
+        errors = (item.before_error is not None, item.after_error is not None)
+        rows.append([item.path, *(_cell(_value(item.before, key), _value(item.after, key), errors)
+                                  for key, _ in _COLUMNS)])
     return rows
 
 
 def total_rows(comparison: Comparison) -> list[list[str]]:
     rows = [["metric", "before", "after", "change"]]
+    counts = [("files analysed", *comparison.analysed),
+              ("files not analysed", len(comparison.errors_before), len(comparison.errors_after))]
+    for title, old_count, new_count in counts:
+        rows.append([title, str(old_count), str(new_count), _change(old_count, new_count)])
     for key, title in _COLUMNS:
-        old, new = _value(comparison.before, key), _value(comparison.after, key)
+        old, new = round(getattr(comparison.before, key), 2), round(getattr(comparison.after, key), 2)
         rows.append([title, f"{old:g}", f"{new:g}", _change(old, new)])
     for rule in sorted(comparison.rules_before.keys() | comparison.rules_after.keys()):
-        old, new = comparison.rules_before[rule], comparison.rules_after[rule]
-        rows.append([f"{rule} findings", str(old), str(new), _change(old, new)])
+        old_count, new_count = comparison.rules_before[rule], comparison.rules_after[rule]
+        rows.append([f"{rule} findings", str(old_count), str(new_count), _change(old_count, new_count)])
     return rows
+
+
+def error_rows(comparison: Comparison) -> list[list[str]]:
+    """side, file and reason for every file that could not be analysed (header only when none)."""
+    rows = [["side", "file", "reason"]]
+    shown = {(side, item.path): path for item in comparison.files
+             for side, path in (("before", item.before_path), ("after", item.after_path))}
+    for side, errors in (("before", comparison.errors_before), ("after", comparison.errors_after)):
+        rows += [[side, shown.get((side, error.path)) or error.path, error.message] for error in errors]
+    return rows
+
+
+def error_lines(comparison: Comparison) -> list[str]:
+    """One line per file that could not be analysed, for stderr."""
+    return [f"{path} ({side}): {reason}" for side, path, reason in error_rows(comparison)[1:]]
+
+
+def _totals_note(comparison: Comparison) -> list[str]:
+    missing = len(comparison.errors_before) + len(comparison.errors_after)
+    if not missing:
+        return []
+    return ["", f"The totals leave out {missing} file(s) that could not be analysed (listed below): "
+                "the comparison is incomplete."]
 
 
 def _markdown_table(rows: list[list[str]]) -> list[str]:
     header, *body = rows
+    escaped = [[cell.replace("|", "\\|") for cell in row] for row in body]
     lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
-    return lines + ["| " + " | ".join(row) + " |" for row in body]
+    return lines + ["| " + " | ".join(row) + " |" for row in escaped]
 
 
 def _text_table(rows: list[list[str]]) -> list[str]:
@@ -147,14 +357,23 @@ def _text_table(rows: list[list[str]]) -> list[str]:
 
 
 def render_markdown(comparison: Comparison, labels: tuple[str, str]) -> str:
-    return "\n".join([f"## Before/after: `{labels[0]}` → `{labels[1]}`", "", "### Per file", "",
-                      *_markdown_table(file_rows(comparison)), "", "### Total", "",
-                      *_markdown_table(total_rows(comparison)), ""])
+    lines = [f"## Before/after: `{labels[0]}` → `{labels[1]}`", "", "### Per file", "",
+             *_markdown_table(file_rows(comparison)), "", "### Total", "",
+             *_markdown_table(total_rows(comparison)), *_totals_note(comparison)]
+    if comparison.has_errors:
+        errors = error_rows(comparison)
+        lines += ["", "### Files that could not be analysed", "", "| side | file | reason |", "|---|---|---|",
+                  *("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in errors[1:])]
+    return "\n".join([*lines, ""])
 
 
 def render_text(comparison: Comparison, labels: tuple[str, str]) -> str:
-    return "\n".join([f"Before: {labels[0]}", f"After:  {labels[1]}", "", *_text_table(file_rows(comparison)), "",
-                      *_text_table(total_rows(comparison)), ""])
+    lines = [f"Before: {labels[0]}", f"After:  {labels[1]}", "", *_text_table(file_rows(comparison)), "",
+             *_text_table(total_rows(comparison)), *_totals_note(comparison)]
+    if comparison.has_errors:
+        lines += ["", "Files that could not be analysed:",
+                  *(f"  {line}" for line in error_lines(comparison))]
+    return "\n".join([*lines, ""])
 
 
 def render_json(comparison: Comparison, labels: tuple[str, str]) -> str:
@@ -163,10 +382,19 @@ def render_json(comparison: Comparison, labels: tuple[str, str]) -> str:
 
     document = {
         "version": 1, "before": labels[0], "after": labels[1],
-        "files": [{"path": item.path, "before": plain(item.before), "after": plain(item.after)}
+        "files": [{"path": item.path, "before_path": item.before_path, "after_path": item.after_path,
+                   "before": plain(item.before), "after": plain(item.after),
+                   "before_error": item.before_error, "after_error": item.after_error}
                   for item in comparison.files],
         "total": {"before": plain(comparison.before), "after": plain(comparison.after)},
+        "files_analysed": {"before": comparison.analysed[0], "after": comparison.analysed[1]},
+        "errors": {"before": [error.to_dict() for error in comparison.errors_before],
+                   "after": [error.to_dict() for error in comparison.errors_after]},
         "findings_by_rule": {"before": dict(sorted(comparison.rules_before.items())),
                              "after": dict(sorted(comparison.rules_after.items()))},
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+RENDERERS: dict[str, Callable[[Comparison, tuple[str, str]], str]] = {
+    "text": render_text, "markdown": render_markdown, "json": render_json}
