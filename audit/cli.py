@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from audit import __version__
+from audit.output import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -30,7 +31,8 @@ def _add_scan(commands: argparse._SubParsersAction) -> None:
     scan = commands.add_parser("scan", help="analyse files and folders and print the findings",
                                description="Analyse every *.py file under PATH (default: .).")
     scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)")
-    scan.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    scan.add_argument("--format", choices=tuple(FORMATS), default="text",
+                      help="; ".join(f"{name}: {output.help}" for name, output in FORMATS.items()))
     scan.add_argument("--select", type=_rule_list, metavar="RULE,...", help="run only these rules")
     scan.add_argument("--ignore", type=_rule_list, metavar="RULE,...", help="skip these rules")
     scan.add_argument("--config", type=Path, metavar="FILE",
@@ -96,16 +98,7 @@ def _run_scan(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, _common_start(paths))
     settings = with_cli_overrides(settings, args.select, args.ignore)
     result = scan(paths, settings, jobs=args.jobs)
-    if args.format == "json":
-        from audit.output.json import render
-
-        sys.stdout.write(render(result))
-    else:
-        from rich.console import Console
-
-        from audit.output.text import print_result
-
-        print_result(result, Console())
+    FORMATS[args.format].emit(result, sys.stdout)
     if args.exit_zero and result.exit_code == EXIT_FINDINGS:
         return EXIT_CLEAN
     return result.exit_code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TextIO
 
 from audit.model import ScanResult
 
@@ -20,3 +21,7 @@ def as_dict(result: ScanResult) -> dict[str, object]:
 
 def render(result: ScanResult) -> str:
     return json.dumps(as_dict(result), indent=2) + "\n"
+
+
+def emit(result: ScanResult, stream: TextIO) -> None:
+    stream.write(render(result))
