@@ -51,6 +51,7 @@ def string_list(key: str, value: Any) -> tuple[str, ...]:
 
 PHASES = {"quick-wins": "Quick wins", "extraction": "Extraction", "error-handling": "Error handling"}
 RISKS = ("low", "medium", "high")
+HARMS = ("high", "medium", "low")  # the harm of the problem left in place, worst first
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,9 @@ class Remedy:
     and its related definition), ``"handler"`` (the handler, and its ``try`` line when
     it was the only handler), ``"excess"`` (lines past the threshold move out to
     helpers) or ``"none"``. ``caps`` names the function figure ("lines" or
-    "complexity") that the fix brings down to the rule's threshold.
+    "complexity") that the fix brings down to the rule's threshold. ``harm`` is
+    how much the problem costs while it stays (one of ``HARMS``); the assessment
+    orders its priorities by it first and by the cost of the fix second.
     """
 
     title: str
@@ -70,6 +73,7 @@ class Remedy:
     minutes: int
     saves: str = "none"
     caps: str | None = None
+    harm: str = "medium"
 
 
 class Rule:
