@@ -55,7 +55,7 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
                                              "what it saves, and before/after estimates.")
     report.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)")
     report.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
-    report.add_argument("--title", help="title (default: 'Assessment: PATH...')")
+    report.add_argument("--title", help="title (default: 'Assessment: NAME', the scanned folder's own name)")
     report.add_argument("--date", metavar="YYYY-MM-DD", help="date (default: $SOURCE_DATE_EPOCH, else today)")
     report.add_argument("--config", type=Path, metavar="FILE", help="as for `audit scan`")
     report.set_defaults(handler=_run_report)
@@ -107,13 +107,13 @@ def _run_scan(args: argparse.Namespace) -> int:
 def _run_report(args: argparse.Namespace) -> int:
     from audit.config import load_settings
     from audit.engine import scan
-    from audit.report import ReportOptions, render_report, report_date
+    from audit.report import ReportError, ReportOptions, default_title, render_report, report_date
 
     paths = args.paths or [Path(".")]
     try:
         date = report_date(args.date)
-    except ValueError:
-        raise UsageError(f"--date must be YYYY-MM-DD, got {args.date!r}") from None
+    except ReportError as error:
+        raise UsageError(str(error)) from None
     settings = load_settings(args.config, _common_start(paths))
     result = scan(paths, settings, measure=True)
     if not result.metrics and result.errors:
@@ -121,7 +121,7 @@ def _run_report(args: argparse.Namespace) -> int:
             print(f"audit: error: {error.path}: {error.message}", file=sys.stderr)
         return EXIT_ERROR
     scope = [path.as_posix() for path in paths]
-    options = ReportOptions(args.title or "Assessment: " + ", ".join(scope), date, scope)
+    options = ReportOptions(args.title or default_title(paths), date, scope)
     _write(render_report(result, options), args.output)
     return EXIT_ERROR if result.errors else EXIT_CLEAN
 

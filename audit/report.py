@@ -7,9 +7,10 @@ from the scan and ``audit.plan``; the same input gives byte-identical output.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -19,8 +20,17 @@ from radon.complexity import cc_rank
 from audit import __version__
 from audit.metrics import FileMetrics, FunctionMetrics
 from audit.model import Finding, ScanResult
-from audit.plan import Figures, Recommendation, figures, figures_after, recommendations
-from audit.rule import PHASES
+from audit.plan import (
+    Figures,
+    Recommendation,
+    deleted_functions,
+    deleted_lines,
+    figures,
+    figures_after,
+    recommendations,
+    removed_findings,
+)
+from audit.rule import PHASES, Rule
 
 EXCERPT_LINES = 14
 EXCERPTS_PER_RULE = 4
@@ -46,14 +56,31 @@ class ReportOptions:
     scope: Sequence[str]
 
 
+class ReportError(ValueError):
+    """A bad ``--date`` or ``SOURCE_DATE_EPOCH``; the message says which and why."""
+
+
 def report_date(explicit: str | None) -> str:
     """``--date``, else ``SOURCE_DATE_EPOCH`` (reproducible builds), else today."""
     if explicit:
-        return dt.date.fromisoformat(explicit).isoformat()
+        try:
+            return dt.date.fromisoformat(explicit).isoformat()
+        except ValueError:
+            raise ReportError(f"--date must be YYYY-MM-DD, got {explicit!r}") from None
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
+        except (ValueError, OverflowError, OSError):
+            raise ReportError(f"SOURCE_DATE_EPOCH must be seconds since 1970 within the calendar, got {epoch!r}") \
+                from None
     return dt.date.today().isoformat()
+
+
+def default_title(paths: Sequence[Path]) -> str:
+    """``Assessment: NAME, ...``, naming each scanned folder or file by its own name (``.`` too)."""
+    names = [path.resolve().name or path.resolve().as_posix() for path in paths]
+    return "Assessment: " + ", ".join(names)
 
 
 def excerpt(source: Sequence[str], start: int, end: int) -> str:
@@ -66,8 +93,13 @@ def excerpt(source: Sequence[str], start: int, end: int) -> str:
     return "```python\n" + "\n".join(lines) + "\n```"
 
 
+def span_text(start: int, end: int) -> str:
+    """``48`` for one line, ``48-52`` for several."""
+    return str(start) if start == end else f"{start}-{end}"
+
+
 def location(finding: Finding) -> str:
-    return f"{finding.path}:{finding.line}-{finding.end_line}"
+    return f"{finding.path}:{span_text(finding.line, finding.end_line)}"
 
 
 def _percent(before: float, after: float) -> str:
@@ -87,7 +119,7 @@ def _functions(metrics: Sequence[FileMetrics]) -> list[tuple[str, FunctionMetric
 def front_matter(options: ReportOptions, findings: Sequence[Finding]) -> str:
     tags = ["assessment", "evaluation", "audit", *sorted({finding.rule for finding in findings})]
     return "\n".join([
-        "---", f'title: "{options.title}"', f'date: "{options.date}"', 'type: "assessment"',
+        "---", f"title: {json.dumps(options.title, ensure_ascii=False)}", f'date: "{options.date}"', 'type: "assessment"',
         'category: "evaluation"', 'status: "active"', f'version: "audit {__version__}"',
         "tags: [" + ", ".join(f'"{tag}"' for tag in tags) + "]", "---",
     ])
@@ -113,14 +145,15 @@ def executive_summary(options: ReportOptions, result: ScanResult, plans: Sequenc
     worst = _worst_function(result.metrics)
     if worst is not None:
         path, function = worst
-        text.append(f"The most complex function is `{function.qualname}` ({path}:{function.start}-{function.end}): "
+        text.append(f"The most complex function is `{function.qualname}` ({path}:{span_text(function.start, function.end)}): "
                     f"{function.lines} lines, cyclomatic complexity {function.complexity} "
                     f"(rank {cc_rank(function.complexity)}), {function.try_blocks} try/except block(s).")
     removed = sum(plan.lines_removed for plan in plans)
     moved = sum(plan.moved for plan in plans)
-    text.append(f"The {len(plans)} recommendations below remove about {removed} lines and move about {moved} "
-                f"into named helpers; start with *{plans[0].rule.remedy.title.lower()}* "
-                f"({plans[0].rule.remedy.risk} risk).")
+    first = plans[0]
+    text.append(f"The {len(plans)} priorities below delete about {removed} lines and move about {moved} into named "
+                f"helpers; start with *{_plan_title(first).lower()}* ({first.harm} harm, "
+                f"{first.rule.remedy.risk} risk).")
     return "## Executive summary\n\n" + " ".join(text)
 
 
@@ -150,7 +183,7 @@ def current_state(result: ScanResult) -> str:
         counts = _function_findings(result.findings)
         table = ["| function | location | lines | complexity | rank | try/except | findings |",
                  "|---|---|---:|---:|:-:|---:|---:|"]
-        table += [f"| `{function.qualname}` | `{path}:{function.start}-{function.end}` | {function.lines} | "
+        table += [f"| `{function.qualname}` | `{path}:{span_text(function.start, function.end)}` | {function.lines} | "
                   f"{function.complexity} | {cc_rank(function.complexity)} | {function.try_blocks} | "
                   f"{counts[(path, function.qualname)]} |" for path, function in worst]
         parts += ["### Worst functions", "\n".join(table)]
@@ -162,28 +195,35 @@ def _group_title(path: str, symbol: str | None, group: Sequence[Finding]) -> str
     return f"#### {where} ({len(group)} finding{'s' if len(group) != 1 else ''})"
 
 
-def _issue_groups(plan: Recommendation) -> list[tuple[tuple[str, str | None], list[Finding]]]:
-    ordered = sorted(plan.findings, key=Finding.sort_key)
+def _issue_groups(findings: Sequence[Finding]) -> list[tuple[tuple[str, str | None], list[Finding]]]:
+    ordered = sorted(findings, key=Finding.sort_key)
     return [(key, list(group)) for key, group in groupby(ordered, key=lambda finding: (finding.path, finding.symbol))]
 
 
-def _evidence(plan: Recommendation) -> str:
-    files = len({finding.path for finding in plan.findings})
-    text = (f"**Evidence.** The same construct appears {len(plan.findings)} time(s) in {files} file(s) of the "
+def _by_rule(plans: Sequence[Recommendation]) -> list[tuple[Rule, list[Finding]]]:
+    """Each rule once, in the order of its first priority, with all its findings."""
+    rules: dict[str, tuple[Rule, list[Finding]]] = {}
+    for plan in plans:
+        rules.setdefault(plan.rule.name, (plan.rule, []))[1].extend(plan.findings)
+    return list(rules.values())
+
+
+def _evidence(rule: Rule, findings: Sequence[Finding]) -> str:
+    files = len({finding.path for finding in findings})
+    text = (f"**Evidence.** The same construct appears {len(findings)} time(s) in {files} file(s) of the "
             "scanned scope.")
-    related = sorted({(finding.path, finding.related) for finding in plan.findings if finding.related})
-    if related and plan.rule.remedy.saves == "span":
-        spans = ", ".join(f"`{path}:{start}-{end}`" for path, (start, end) in related)
+    related = sorted({(finding.path, finding.related) for finding in findings if finding.related})
+    if related and rule.remedy.saves == "span":
+        spans = ", ".join(f"`{path}:{span_text(*span)}`" for path, span in related)
         text += f" Code that exists only to serve it: {spans}."
     return text
 
 
-def key_issue(number: int, plan: Recommendation, shown: dict[tuple[str, int, int], int],
+def key_issue(number: int, rule: Rule, findings: Sequence[Finding], shown: dict[tuple[str, int, int], int],
               sources: dict[str, tuple[str, ...]]) -> str:
     """One rule's findings grouped by function; ``shown`` remembers excerpts already printed."""
-    rule = plan.rule
     parts = [f"### {number}. {rule.summary.rstrip('.')} (`{rule.name}`)"]
-    for index, ((path, symbol), group) in enumerate(_issue_groups(plan)):
+    for index, ((path, symbol), group) in enumerate(_issue_groups(findings)):
         parts.append(_group_title(path, symbol, group))
         parts.append("\n".join(f"- `{location(finding)}`: {finding.message}" for finding in group))
         spans = [(path, finding.line, finding.end_line) for finding in group]
@@ -194,76 +234,199 @@ def key_issue(number: int, plan: Recommendation, shown: dict[tuple[str, int, int
             shown[fresh[0]] = number
             parts.append(excerpt(sources[path], *fresh[0][1:]))
     parts.append(f"**Problems.** {rule.rationale}")
-    parts.append(_evidence(plan))
+    parts.append(_evidence(rule, findings))
     return "\n\n".join(parts)
 
 
 def key_issues(plans: Sequence[Recommendation], metrics: Sequence[FileMetrics]) -> str:
     shown: dict[tuple[str, int, int], int] = {}
     sources = {item.path: item.source for item in metrics}
-    issues = [key_issue(number, plan, shown, sources) for number, plan in enumerate(plans, start=1)]
+    issues = [key_issue(number, rule, findings, shown, sources)
+              for number, (rule, findings) in enumerate(_by_rule(plans), start=1)]
     return "## Key issues\n\n" + "\n\n".join(issues)
 
 
+def _plan_title(plan: Recommendation) -> str:
+    title = plan.rule.remedy.title
+    return title + " that drop a failed save, load or open" if plan.guards_state else title
+
+
+def _to_fix(plan: Recommendation) -> list[Finding]:
+    skipped = {id(finding) for finding, _ in plan.skipped}
+    return [finding for finding in plan.findings if id(finding) not in skipped]
+
+
+def _located(plan: Recommendation, finding: Finding) -> str:
+    call = plan.guards_state.get((finding.path, finding.line))
+    return f"`{location(finding)}`" + (f" (`{call}`)" if call else "")
+
+
 def _locations(plan: Recommendation, limit: int = 8) -> str:
-    shown = ", ".join(f"`{location(finding)}`" for finding in sorted(plan.findings, key=Finding.sort_key)[:limit])
-    more = len(plan.findings) - limit
+    findings = sorted(_to_fix(plan), key=Finding.sort_key)
+    shown = ", ".join(_located(plan, finding) for finding in findings[:limit])
+    more = len(findings) - limit
     return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _function_name(finding: Finding) -> str:
+    return f"`{finding.symbol}`" if finding.symbol else f"`{location(finding)}`"
+
+
+def _lines_estimate(plan: Recommendation) -> str:
+    saves = plan.rule.remedy.saves
+    if saves == "span":
+        return (f"{plan.lines_removed} deleted: the flagged lines and the code that exists only to serve them "
+                "(lines another priority already deletes are counted there).")
+    if saves == "excess":
+        moves = ", ".join(f"{_function_name(finding)} {finding.value:g} → {finding.threshold:g}"
+                          for finding in _to_fix(plan) if finding.value is not None and finding.threshold is not None)
+        return f"{plan.moved} moved into helpers: each function's lines past the limit ({moves})."
+    return ("none counted: the fix rewrites code in place, and the plan does not guess how many lines that adds "
+            "or removes.")
+
+
+def _harm(plan: Recommendation) -> str:
+    if plan.guards_state:
+        calls = ", ".join(f"`{call}`" for call in sorted(set(plan.guards_state.values())))
+        return (f"high: the `try` saves, loads or opens something ({calls}) and the handler drops the failure, so a "
+                "run can go on without its checkpoint, its resumed state or its data.")
+    return f"{plan.harm} (the rule's rating of the problem)."
 
 
 def recommendation(number: int, plan: Recommendation) -> str:
     remedy = plan.rule.remedy
     items = [
         f"- **Rationale:** {plan.rule.rationale}",
-        f"- **Action:** {plan.rule.advice} Where: {_locations(plan)}.",
-        f"- **Estimated lines:** {plan.lines_removed} removed, {plan.moved} moved into helpers.",
-        f"- **Estimated effort:** {_effort(plan.minutes)}.",
+        f"- **Action:** {plan.rule.advice} Where: {_locations(plan) if plan.to_fix else 'nothing left (see Skip)'}.",
+        f"- **Harm:** {_harm(plan)}",
+        f"- **Estimated lines:** {_lines_estimate(plan)}",
+        f"- **Estimated effort:** {_effort(plan.minutes)} ({plan.to_fix} × {remedy.minutes} min, the rule's "
+        "estimate per finding).",
         f"- **Risk:** {remedy.risk} ({PHASES[remedy.phase].lower()}).",
     ]
-    if plan.covered:
-        where = ", ".join(f"`{location(finding)}`" for finding in plan.covered)
-        items.insert(3, f"- **Already done by an earlier priority:** {len(plan.covered)} of these ({where}) "
-                        "sit in code an earlier recommendation deletes.")
-    title = f"### Priority {number}: {remedy.title} (`{plan.rule.name}`, {len(plan.findings)} finding(s))"
+    by_deleter: dict[int, list[Finding]] = defaultdict(list)
+    for finding, deleter in plan.skipped:
+        by_deleter[deleter].append(finding)
+    for deleter, findings in sorted(by_deleter.items()):
+        where = ", ".join(f"`{location(finding)}`" for finding in sorted(findings, key=Finding.sort_key))
+        verb = "sits" if len(findings) == 1 else "sit"
+        items.insert(4, f"- **Skip:** {len(findings)} of these ({where}) {verb} in code that priority {deleter + 1} "
+                        "deletes.")
+    title = f"### Priority {number}: {_plan_title(plan)} (`{plan.rule.name}`, {len(plan.findings)} finding(s))"
     return title + "\n\n" + "\n".join(items)
+
+
+def estimate_table(plans: Sequence[Recommendation]) -> str:
+    """Every priority's effort and lines, with the numbers they come from."""
+    rows = ["| priority | rule | findings | skipped | to fix | minutes per finding | effort | lines deleted | "
+            "lines moved |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for number, plan in enumerate(plans, start=1):
+        label = f"`{plan.rule.name}`" + (" (save, load, open)" if plan.guards_state else "")
+        rows.append(f"| {number} | {label} | {len(plan.findings)} | {len(plan.skipped)} | {plan.to_fix} | "
+                    f"{plan.rule.remedy.minutes} | {plan.minutes} min | {plan.lines_removed} | {plan.moved} |")
+    minutes = sum(plan.minutes for plan in plans)
+    rows.append(f"| | total | {sum(len(plan.findings) for plan in plans)} | "
+                f"{sum(len(plan.skipped) for plan in plans)} | {sum(plan.to_fix for plan in plans)} | | "
+                f"{minutes} min ({_effort(minutes)}) | {sum(plan.lines_removed for plan in plans)} | "
+                f"{sum(plan.moved for plan in plans)} |")
+    return ("### Basis of the estimates\n\nEffort is the rule's minutes per finding (its remedy, shown by "
+            "`audit rules NAME`) times the findings left to fix; a finding is skipped when it sits in code another "
+            "priority deletes. Lines deleted and moved are counted only for fixes that delete code or move "
+            "lines past a limit; fixes that rewrite code in place count none.\n\n" + "\n".join(rows))
 
 
 def recommendations_section(plans: Sequence[Recommendation]) -> str:
     body = "\n\n".join(recommendation(number, plan) for number, plan in enumerate(plans, start=1))
-    return "## Recommendations\n\nIn order: least risk and most lines saved first.\n\n" + body
+    return ("## Recommendations\n\nIn order: the harm of the problem first (handlers that drop a failed save, "
+            "load or open lead), then the cost of the fix (risk, then effort).\n\n" + body + "\n\n"
+            + estimate_table(plans))
 
 
-def metrics_table(before: Figures, after: Figures, after_label: str = "after (estimated)") -> str:
-    rows = [("total lines", before.lines, after.lines), ("functions", before.functions, after.functions),
-            ("longest function (lines)", before.longest, after.longest),
-            ("highest complexity", before.highest, after.highest),
-            ("mean complexity", round(before.mean, 2), round(after.mean, 2)),
-            ("try/except blocks", before.try_blocks, after.try_blocks), ("findings", before.findings, after.findings)]
-    lines = [f"| metric | before | {after_label} | change |", "|---|---:|---:|---:|"]
-    lines += [f"| {name} | {old} | {new} | {_percent(old, new)} |" for name, old, new in rows]
+def _numbers(plans: Sequence[Recommendation], chosen: Iterable[int]) -> str:
+    numbers = sorted(set(chosen))
+    return ("priority " if len(numbers) == 1 else "priorities ") + ", ".join(str(number + 1) for number in numbers)
+
+
+def _work_basis(plans: Sequence[Recommendation]) -> dict[str, str]:
+    """Which priorities the line figures come from."""
+    deleting = [index for index, plan in enumerate(plans) if plan.lines_removed]
+    moving = [index for index, plan in enumerate(plans) if plan.moved]
+    deleted = sum(len(lines) for lines in deleted_lines(plans).values())
+    lines = f"{deleted} lines deleted by {_numbers(plans, deleting)}" if deleting else "no priority deletes lines"
+    longest = f"{_numbers(plans, moving)} moves lines past the limit into helpers" if moving else "no priority moves lines"
+    return {"lines": lines + "; moved lines still count", "longest": longest}
+
+
+def _basis(metrics: Sequence[FileMetrics], plans: Sequence[Recommendation], before: Figures,
+           after: Figures) -> dict[str, str]:
+    """Why each estimated figure is what it is."""
+    gone = deleted_functions(metrics, plans)
+    removed = len(removed_findings(plans))
+    names = ", ".join(f"`{function.qualname}`" for _, function in gone) or "none"
+    complexity = "only deleted functions change it; rewrites in place are not estimated"
+    return {
+        **_work_basis(plans),
+        "functions": f"deleted: {names}; helpers that moves create are not counted",
+        "highest": complexity,
+        "mean": complexity,
+        "try_blocks": f"{before.try_blocks - after.try_blocks} inside deleted functions",
+        "findings": (f"{removed} taken away by deletions and moves; the other {before.findings - removed} go "
+                     "with rewrites in place, which this table does not size"),
+    }
+
+
+def metrics_table(before: Figures, after: Figures, after_label: str = "after (estimated)",
+                  basis: dict[str, str] | None = None) -> str:
+    rows = [("total lines", "lines"), ("functions", "functions"), ("longest function (lines)", "longest"),
+            ("highest complexity", "highest"), ("mean complexity", "mean"), ("try/except blocks", "try_blocks"),
+            ("findings", "findings")]
+    header = f"| metric | before | {after_label} | change |" + (" basis |" if basis else "")
+    lines = [header, "|---|---:|---:|---:|" + ("---|" if basis else "")]
+    for name, key in rows:
+        old, new = getattr(before, key), getattr(after, key)
+        if key == "mean":
+            old, new = round(old, 2), round(new, 2)
+        lines.append(f"| {name} | {old} | {new} | {_percent(old, new)} |" + (f" {basis[key]} |" if basis else ""))
     return "\n".join(lines)
+
+
+def _targets(findings: Sequence[Finding]) -> str:
+    limits: dict[str, float] = {}
+    for finding in findings:
+        if finding.threshold is not None:
+            limits[finding.rule] = max(limits.get(finding.rule, finding.threshold), finding.threshold)
+    text = "Once every priority is done, no finding remains"
+    if limits:
+        text += ": each flagged function is within its rule's limit (" + ", ".join(
+            f"`{rule}` {limit:g}" for rule, limit in sorted(limits.items())) + ")"
+    return text + ". That is the goal, not an estimate: the table counts only what the plan can measure."
 
 
 def metrics_summary(result: ScanResult, plans: Sequence[Recommendation]) -> str:
     before = figures(result.metrics, result.findings)
     after = figures_after(result.metrics, plans)
-    note = ("After: every recommendation applied; removed lines are gone, moved lines still count (they now live "
-            "in helpers, often in other files), and flagged functions are brought down to their rule's threshold.")
-    return "## Metrics summary\n\n" + metrics_table(before, after) + "\n\n" + note
+    note = ("After: the plan's deletions and moves done; moved lines still count (they now live in helpers, often "
+            "in other files). " + _targets(result.findings))
+    return ("## Metrics summary\n\n" + metrics_table(before, after, basis=_basis(result.metrics, plans, before, after))
+            + "\n\n" + note)
+
+
+def _step(index: int, number: int, plan: Recommendation) -> str:
+    if not plan.to_fix:
+        return f"{index}. Priority {number}: nothing left; its findings go with code another priority deletes."
+    return f"{index}. Priority {number}, {_plan_title(plan).lower()}: {_locations(plan, limit=4)}."
 
 
 def implementation_plan(plans: Sequence[Recommendation]) -> str:
+    """The priorities grouped into phases of like work; a phase comes as early as its first priority."""
+    phases: dict[str, list[tuple[int, Recommendation]]] = {}
+    for number, plan in enumerate(plans, start=1):
+        phases.setdefault(plan.rule.remedy.phase, []).append((number, plan))
     parts = ["## Implementation plan"]
-    number = 0
-    for phase, title in PHASES.items():
-        steps = [plan for plan in plans if plan.rule.remedy.phase == phase]
-        if not steps:
-            continue
-        number += 1
-        minutes = sum(plan.minutes for plan in steps)
-        items = [f"{index}. {plan.rule.remedy.title}: {_locations(plan, limit=4)}."
-                 for index, plan in enumerate(steps, start=1)]
-        parts.append(f"### Phase {number}: {title} ({_effort(minutes)})\n\n" + "\n".join(items))
+    for order, (phase, steps) in enumerate(phases.items(), start=1):
+        minutes = sum(plan.minutes for _, plan in steps)
+        items = [_step(index, number, plan) for index, (number, plan) in enumerate(steps, start=1)]
+        parts.append(f"### Phase {order}: {PHASES[phase]} ({_effort(minutes)})\n\n" + "\n".join(items))
     return "\n\n".join(parts)
 
 
@@ -324,7 +487,7 @@ def render_report(result: ScanResult, options: ReportOptions) -> str:
     if not result.findings:
         sections += _clean_report(options, result)
     else:
-        plans = recommendations(result.findings)
+        plans = recommendations(result.findings, {item.path: "\n".join(item.source) for item in result.metrics})
         sections += [executive_summary(options, result, plans), current_state(result), key_issues(plans, result.metrics),
                      recommendations_section(plans), metrics_summary(result, plans), implementation_plan(plans),
                      testing_strategy(options), risks(plans), complexity_chart(result.metrics)]

@@ -59,9 +59,9 @@ class Remedy:
     """How the assessment plans the fix of a rule's findings.
 
     ``saves`` says which lines the fix takes away: ``"span"`` (the finding's lines
-    and its related definition), ``"handler"`` (the handler, and its ``try`` line when
-    it was the only handler), ``"excess"`` (lines past the threshold move out to
-    helpers) or ``"none"``. ``caps`` names the function figure ("lines" or
+    and its related definition are deleted), ``"excess"`` (lines past the threshold
+    move out to helpers), or ``"handler"``/``"none"`` (the code is rewritten in
+    place: the handler may stay, so the assessment counts no lines for it). ``caps`` names the function figure ("lines" or
     "complexity") that the fix brings down to the rule's threshold. ``harm`` is
     how much the problem costs while it stays (one of ``HARMS``); the assessment
     orders its priorities by it first and by the cost of the fix second.

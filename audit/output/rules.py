@@ -7,7 +7,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from audit.registry import all_rules
-from audit.rule import Rule
+from audit.rule import PHASES, Rule
 
 
 def print_rule_table(console: Console) -> None:
@@ -25,6 +25,10 @@ def rule_markdown(rule: Rule) -> str:
     if rule.options:
         parts.append("## Options")
         parts.extend(f"- `{option.key}` (default `{option.default!r}`): {option.help}" for option in rule.options)
+    remedy = rule.remedy
+    parts += ["## In an assessment",
+              f"Planned as *{remedy.title}* ({PHASES[remedy.phase].lower()}): about {remedy.minutes} min per finding, "
+              f"{remedy.risk} risk; the problem's harm is rated {remedy.harm}."]
     if rule.noqa_codes:
         parts.append("Also silenced by `# noqa: " + ", ".join(sorted(rule.noqa_codes)) + "`.")
     parts += ["## Bad", f"```python\n{rule.bad_example.strip()}\n```", "## Good",
