@@ -47,6 +47,7 @@ class Version:
     label: str
     result: ScanResult
     shown: dict[str, str]
+    missing_roots: frozenset[str] = frozenset()  # roots that name nothing in this version (git revisions)
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,12 @@ def _root_keys(spec: str, files: Sequence[str], settings: Settings) -> dict[str,
             if path.startswith(prefix) and path.endswith(".py") and not _is_excluded(path, settings)}
 
 
+def _missing_roots(specs: Sequence[str], files: Sequence[str]) -> frozenset[str]:
+    """The roots that name no file of the tree (``.`` always names the whole tree)."""
+    return frozenset(spec for spec in specs if spec != "."
+                     and not any(path == spec or path.startswith(spec + "/") for path in files))
+
+
 def _scan_blobs(paths: list[str], contents: list[bytes], settings: Settings) -> ScanResult:
     results = _analyse_all(paths, contents, settings)
     return ScanResult(len(results), [finding for result in results for finding in result.findings],
@@ -258,7 +265,8 @@ def read_revision(revision: str, specs: Sequence[str], top: Path, settings: Sett
     scanned = _scan_blobs([shown[path] for path in chosen], _read_blobs([files[path] for path in chosen], top),
                           settings)
     key_of = {shown[path]: key_of_path[path] for path in chosen}
-    return Version(revision, _rekeyed(scanned, key_of), {key_of_path[path]: path for path in chosen})
+    return Version(revision, _rekeyed(scanned, key_of), {key_of_path[path]: path for path in chosen},
+                   _missing_roots(specs, names))
 
 
 def compare_revisions(revisions: tuple[str, str], paths: Sequence[Path], settings: Settings) -> Comparison:
@@ -270,7 +278,11 @@ def compare_revisions(revisions: tuple[str, str], paths: Sequence[Path], setting
             specs.append((Path.cwd() / path).resolve().relative_to(top.resolve()).as_posix())
         except ValueError:
             raise CompareError(f"with --git, paths must lie inside the repository {top}") from None
-    return compare_versions(*(read_revision(revision, specs, top, settings) for revision in revisions))
+    before, after = (read_revision(revision, specs, top, settings) for revision in revisions)
+    missing = sorted(before.missing_roots & after.missing_roots)
+    if missing:
+        raise CompareError(f"{missing[0]}: in neither {revisions[0]} nor {revisions[1]}")
+    return compare_versions(before, after)
 
 
 # --- rendering -----------------------------------------------------------------------------------

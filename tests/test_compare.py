@@ -149,6 +149,12 @@ def test_git_keys_are_relative_to_the_named_folder(repo: Path) -> None:
     assert sorted(item["path"] for item in document["files"]) == ["new.py", "old.py", "train.py"]
 
 
+def test_git_path_in_neither_revision_is_an_error(repo: Path) -> None:
+    assert compare_json("--git", "HEAD~1", "HEAD", "src/old.py", cwd=repo)["files"][0]["after"] is None
+    done = run_audit("compare", "--git", "HEAD~1", "HEAD", "nowhere", cwd=repo)
+    assert done.returncode == 2 and done.stderr == "audit: error: nowhere: in neither HEAD~1 nor HEAD\n"
+
+
 @pytest.mark.parametrize("revision", ["no-such-rev", "-1", "", "HEAD..HEAD~1", "HEAD:src/train.py",
                                       "after", "../x", "HEAD^{blob}"])
 def test_odd_revision_names_are_one_line_errors(repo: Path, revision: str) -> None:
