@@ -90,13 +90,6 @@ def _rekeyed(result: ScanResult, key_of: dict[str, str]) -> ScanResult:
     )
 
 
-def _merge(results: Sequence[ScanResult]) -> ScanResult:
-    return ScanResult(sum(result.files_scanned for result in results),
-                      [finding for result in results for finding in result.findings],
-                      [error for result in results for error in result.errors],
-                      [item for result in results for item in result.metrics])
-
-
 def _unique_keys(roots: Sequence[dict[str, str]]) -> dict[str, str]:
     """shown path -> pairing key; a key that two roots share falls back to each file's shown path."""
     counts = Counter(key for root in roots for key in root.values())
@@ -120,15 +113,28 @@ def _require_existing(paths: Sequence[Path]) -> None:
             raise CompareError(f"{path}: no such file or directory")
 
 
+def _root_index(shown: str, roots: Sequence[Path]) -> int | None:
+    """The first root that holds the file shown as ``shown`` (a file root holds itself)."""
+    absolute = Path(shown).absolute()
+    for index, root in enumerate(roots):
+        top = root.absolute()
+        if absolute == top or (root.is_dir() and absolute.is_relative_to(top)):
+            return index
+    return None
+
+
 def scan_version(paths: Sequence[Path], settings: Settings, *, single_key: str | None = None) -> Version:
-    """Scan each root in ``paths``; ``single_key`` names the only file of a one-file version."""
+    """Scan the roots in ``paths`` as one version; ``single_key`` names the only file of a one-file version."""
     _require_existing(paths)
-    results = [scan([root], settings, measure=True) for root in paths]
-    roots = [{shown: single_key or _relative_key(shown, root) for shown in _paths_of(result)}
-             for root, result in zip(paths, results, strict=True)]
+    result = scan(paths, settings, measure=True)
+    roots: list[dict[str, str]] = [{} for _ in paths]
+    for shown in sorted(_paths_of(result)):
+        index = _root_index(shown, paths)
+        key = shown if index is None else single_key or _relative_key(shown, paths[index])
+        roots[0 if index is None else index][shown] = key
     key_of = _unique_keys(roots)
     label = " ".join(path.as_posix() for path in paths)
-    return Version(label, _rekeyed(_merge(results), key_of), {key: shown for shown, key in key_of.items()})
+    return Version(label, _rekeyed(result, key_of), {key: shown for shown, key in key_of.items()})
 
 
 def compare_paths(before: Sequence[Path], after: Sequence[Path], settings: Settings) -> Comparison:
@@ -203,9 +209,12 @@ def _read_blobs(blobs: Sequence[bytes], top: Path) -> list[bytes]:
     """The contents of ``blobs``, in order, from one ``git cat-file --batch`` (which runs no filter)."""
     output = _git(["cat-file", "--batch"], top, stdin=b"".join(blob + b"\n" for blob in blobs))
     contents, offset = [], 0
-    for _ in blobs:
-        header_end = output.index(b"\n", offset)
-        size = int(output[offset:header_end].split(b" ")[2])
+    for blob in blobs:
+        header_end = output.find(b"\n", offset)
+        header = output[offset:header_end].split(b" ")
+        if header_end < 0 or len(header) != 3 or not header[2].isdigit():
+            raise CompareError(f"git cat-file cannot read blob {blob.decode()} (a partial clone?)")
+        size = int(header[2])
         contents.append(output[header_end + 1:header_end + 1 + size])
         offset = header_end + 1 + size + 1
     return contents

@@ -202,3 +202,12 @@ def test_undecodable_file_names_are_shown_escaped(tmp_path: Path) -> None:
     git(tmp_path, "commit", "-qm", "one")
     done = run_audit("compare", "--git", "HEAD", "HEAD", cwd=tmp_path)
     assert done.returncode == 0 and "caf\\udce9.py" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_overlapping_roots_count_each_file_once(tmp_path: Path) -> None:
+    write(tmp_path, "old/m.py", BAD)
+    write(tmp_path, "old/sub/n.py", BAD)
+    write(tmp_path, "new/m.py", GOOD)
+    document = compare_json("--before", "old", "old/sub", "old", "--after", "new", cwd=tmp_path)
+    assert document["files_analysed"]["before"] == 2 and document["total"]["before"]["findings"] == 6
+    assert sorted(item["path"] for item in document["files"]) == ["m.py", "sub/n.py"]
