@@ -79,8 +79,8 @@ class Comparison:
 
 def _rekeyed(result: ScanResult, key_of: dict[str, str]) -> ScanResult:
     """The same scan with every path replaced by its pairing key."""
-    return ScanResult(
-        files_scanned=result.files_scanned,
+    return replace(
+        result,
         findings=sorted((replace(finding, path=key_of[finding.path]) for finding in result.findings),
                         key=Finding.sort_key),
         errors=sorted((replace(error, path=key_of.get(error.path, error.path)) for error in result.errors),

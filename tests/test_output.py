@@ -93,3 +93,14 @@ def test_format_choices_come_from_the_table() -> None:
     assert "{" + ",".join(FORMATS) + "}" in help_text
     done = run_audit("scan", "--format", "nope", cwd=ROOT)
     assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_rules_output_is_unwrapped_outside_a_terminal() -> None:
+    from audit.registry import all_rules
+
+    listing = run_audit("rules", cwd=ROOT).stdout.splitlines()
+    assert [line.split()[0] for line in listing] == [rule.name for rule in all_rules()]
+    assert all(line.endswith(rule.summary) for line, rule in zip(listing, all_rules(), strict=True))
+    rule = all_rules()[0]
+    text = run_audit("rules", rule.name, cwd=ROOT).stdout
+    assert rule.rationale in text and f"about {rule.remedy.minutes} min per finding" in text

@@ -11,6 +11,12 @@ from audit.rule import PHASES, Rule
 
 
 def print_rule_table(console: Console) -> None:
+    """The rule table; outside a terminal, one unwrapped ``name  summary`` line per rule."""
+    if not console.is_terminal:
+        rules = all_rules()
+        width = max((len(rule.name) for rule in rules), default=0)
+        console.file.write("".join(f"{rule.name.ljust(width)}  {rule.summary}\n" for rule in rules))
+        return
     table = Table(show_header=True, header_style="bold", box=None)
     table.add_column("rule", style="cyan", no_wrap=True)
     table.add_column("summary")
@@ -37,4 +43,8 @@ def rule_markdown(rule: Rule) -> str:
 
 
 def print_rule(rule: Rule, console: Console) -> None:
-    console.print(Markdown(rule_markdown(rule)))
+    """Rendered in a terminal; outside one, the markdown source, which nothing wraps."""
+    if console.is_terminal:
+        console.print(Markdown(rule_markdown(rule)))
+    else:
+        console.file.write(rule_markdown(rule))
