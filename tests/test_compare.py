@@ -211,3 +211,9 @@ def test_overlapping_roots_count_each_file_once(tmp_path: Path) -> None:
     document = compare_json("--before", "old", "old/sub", "old", "--after", "new", cwd=tmp_path)
     assert document["files_analysed"]["before"] == 2 and document["total"]["before"]["findings"] == 6
     assert sorted(item["path"] for item in document["files"]) == ["m.py", "sub/n.py"]
+
+
+def test_git_paths_are_relative_to_the_current_directory(repo: Path) -> None:
+    document = compare_json("--git", "HEAD~1", "HEAD", ".", cwd=repo / "src", code=2)
+    assert sorted(item["path"] for item in document["files"]) == ["new.py", "old.py", "train.py"]
+    assert {item["before_path"] for item in document["files"]} == {"src/old.py", "src/train.py", None}
