@@ -29,7 +29,7 @@ from audit.registry import get_rule
 from audit.rule import HARMS, RISKS, Rule
 
 # A call whose name holds one of these words, inside a ``try``, saves or restores a run's state or data.
-STATE_CALL_WORDS = frozenset({"save", "load", "open", "dump", "checkpoint", "resume", "restore"})
+STATE_CALL_WORDS = frozenset({"save", "load", "open", "dump", "checkpoint", "ckpt", "resume", "restore"})
 
 
 @dataclass
@@ -90,12 +90,22 @@ def _touches_state(name: str) -> bool:
     return any(word in STATE_CALL_WORDS for word in name.lower().split("_"))
 
 
+def _describe_state_call(call: ast.Call) -> str | None:
+    """``save`` for ``torch.save(...)``, ``fit(ckpt_path=...)`` for a resume; None for other calls."""
+    name = _call_name(call)
+    if _touches_state(name):
+        return name
+    keyword = next((item.arg for item in call.keywords if item.arg and _touches_state(item.arg)), None)
+    return f"{name}({keyword}=...)" if keyword else None
+
+
 def _state_call(node: ast.Try | ast.TryStar) -> str | None:
-    """The first call in the ``try`` body whose name says it saves, loads or opens."""
+    """The first call in the ``try`` body that saves, loads, opens or resumes from a checkpoint."""
     for statement in node.body:
         for inner in ast.walk(statement):
-            if isinstance(inner, ast.Call) and _touches_state(_call_name(inner)):
-                return _call_name(inner)
+            described = _describe_state_call(inner) if isinstance(inner, ast.Call) else None
+            if described:
+                return described
     return None
 
 
