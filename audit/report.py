@@ -342,7 +342,7 @@ def recommendations_section(plans: Sequence[Recommendation]) -> str:
             + estimate_table(plans))
 
 
-def _numbers(plans: Sequence[Recommendation], chosen: Iterable[int]) -> str:
+def _numbers(chosen: Iterable[int]) -> str:
     numbers = sorted(set(chosen))
     return ("priority " if len(numbers) == 1 else "priorities ") + ", ".join(str(number + 1) for number in numbers)
 
@@ -352,8 +352,8 @@ def _work_basis(plans: Sequence[Recommendation]) -> dict[str, str]:
     deleting = [index for index, plan in enumerate(plans) if plan.lines_removed]
     moving = [index for index, plan in enumerate(plans) if plan.moved]
     deleted = sum(len(lines) for lines in deleted_lines(plans).values())
-    lines = f"{deleted} lines deleted by {_numbers(plans, deleting)}" if deleting else "no priority deletes lines"
-    longest = f"{_numbers(plans, moving)} moves lines past the limit into helpers" if moving else "no priority moves lines"
+    lines = f"{deleted} lines deleted by {_numbers(deleting)}" if deleting else "no priority deletes lines"
+    longest = f"{_numbers(moving)} moves lines past the limit into helpers" if moving else "no priority moves lines"
     return {"lines": lines + "; moved lines still count", "longest": longest}
 
 
