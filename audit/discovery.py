@@ -95,3 +95,21 @@ def discover(paths: Sequence[Path], settings: Settings, root: Path | None = None
             errors.append(FileError(display_path(path, root), "no such file or directory"))
     unique = {file.absolute(): file for file in [*explicit, *walked]}
     return sorted(unique.values(), key=lambda file: display_path(file, root)), errors
+
+
+def discover_other(folders: Sequence[Path], settings: Settings, patterns: Sequence[str]) -> list[Path]:
+    """Non-Python files under ``folders`` whose names match ``patterns``, skipped as ``*.py`` files are."""
+    found: list[Path] = []
+    for folder in folders:
+        matches = [Path(current) / name for current, dirnames, filenames in _pruned_walk(folder, settings)
+                   for name in filenames if any(fnmatchcase(name, pattern) for pattern in patterns)]
+        ignored = _git_ignored(folder, matches)
+        found.extend(path for path in matches if path.absolute() not in ignored and path.is_file())
+    return sorted(found)
+
+
+def _pruned_walk(root: Path, settings: Settings) -> Iterable[tuple[str, list[str], list[str]]]:
+    for current, dirnames, filenames in os.walk(root):
+        base = Path(current)
+        dirnames[:] = sorted(name for name in dirnames if not _is_pruned_dir(base / name, settings))
+        yield current, dirnames, sorted(filenames)

@@ -17,6 +17,7 @@ from audit import metrics
 from audit.config import Settings
 from audit.discovery import discover, display_path
 from audit.model import FileError, FileResult, Finding, ScanResult
+from audit.project import collect_facts, run_project_rules
 from audit.registry import all_rules
 from audit.rule import Rule
 from audit.source import SourceModule
@@ -75,7 +76,8 @@ def analyse_source(path: str, data: bytes, settings: Settings, measure: bool = F
     """Analyse one file's bytes (and measure it, for reports); errors come back in the result."""
     try:
         module = parse(path, data)
-        result = FileResult(path, analyse_module(module, settings, all_rules()))
+        rules = all_rules()
+        result = FileResult(path, analyse_module(module, settings, rules), facts=collect_facts(module, settings, rules))
         if measure:
             result.metrics = metrics.measure(module)
         return result
@@ -122,8 +124,12 @@ def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None, *, 
     """Discover the files under ``paths`` and analyse (and, for reports, measure) each one."""
     files, errors = discover(paths, settings, root)
     results = _run_all([(file, settings, measure, root) for file in files], jobs or default_jobs(len(files)))
-    findings = sorted((finding for result in results for finding in result.findings), key=Finding.sort_key)
+    findings = [finding for result in results for finding in result.findings]
     errors.extend(result.error for result in results if result.error)
+    project_findings, project_errors = run_project_rules(paths, files, results, settings, all_rules(), root)
+    findings.extend(project_findings)
+    errors.extend(project_errors)
+    findings.sort(key=Finding.sort_key)
     errors.sort(key=lambda error: error.path)
     measured = sorted((result.metrics for result in results if result.metrics), key=lambda item: item.path)
     return ScanResult(files_scanned=len(files), findings=findings, errors=errors, metrics=measured)

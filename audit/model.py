@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from audit.metrics import FileMetrics
@@ -58,6 +58,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     error: FileError | None = None
     metrics: FileMetrics | None = None
+    # Per-file facts for project rules, by the rules' ``facts_key`` (phase 1 of a scan).
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

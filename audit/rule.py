@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from audit.model import Finding
+    from audit.project import Project
     from audit.source import SourceModule
 
 
@@ -93,4 +94,31 @@ class Rule:
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         """Yield the findings of this rule in ``module``."""
+        raise NotImplementedError
+
+
+class ProjectRule(Rule):
+    """A rule over the whole scan, in two phases (pylint's ``get_map_data``/``reduce_map_data``).
+
+    ``collect`` runs in the worker next to the per-file rules and returns small,
+    picklable facts about one module (rules with the same ``facts_key`` share
+    them); ``check_project`` runs once, over every file's facts. It only runs
+    when the scan covers whole folders: a project rule that sees part of a
+    project (a pre-commit run naming files) says nothing.
+    """
+
+    facts_key: ClassVar[str | None] = None
+    # Names of non-Python files (globs) the rule reads, found under the scanned folders.
+    file_patterns: ClassVar[tuple[str, ...]] = ()
+
+    def collect(self, module: SourceModule, options: Mapping[str, Any]) -> Any:
+        """Facts about ``module`` for ``check_project``; None when there are none."""
+        return None
+
+    def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
+        return iter(())
+
+    def check_project(self, project: Project, facts: Mapping[str, Any], options: Mapping[str, Any]
+                      ) -> Iterator[Finding]:
+        """Yield findings over the whole scan; ``facts`` maps each file's display path to its facts."""
         raise NotImplementedError

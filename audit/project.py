@@ -1,0 +1,125 @@
+"""Phase 2 of a scan: project rules over every file's facts, once.
+
+Phase 1 (``audit.engine``) analyses each file on its own, in parallel, and
+returns its findings plus the facts that project rules collect from it. Phase 2
+builds a ``Project`` (the scanned folders, the Python files, the other files
+rules asked for) and runs each selected ``ProjectRule.check_project`` on the
+facts. Findings may point into any file, YAML included; they are kept only
+inside the scanned folders, and ``# audit: ignore[...]`` on their line,
+``select``/``ignore`` and ``per-file-ignores`` apply as for any rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audit.config import Settings
+from audit.discovery import discover_other, display_path
+from audit.model import FileError, FileResult, Finding
+from audit.rule import ProjectRule
+from audit.suppress import is_suppressed
+
+
+@dataclass
+class Project:
+    """What phase 2 sees: the scanned folders and files, and a place for rules to share work."""
+
+    roots: tuple[Path, ...]
+    python_files: dict[str, Path]
+    other_files: dict[str, Path] = field(default_factory=dict)
+    display_root: Path | None = None
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of_scan(cls, folders: Sequence[Path], files: Sequence[Path], settings: Settings,
+                rules: Sequence[ProjectRule], root: Path | None) -> Project:
+        """The project of a scan of ``folders``, with the other files that ``rules`` ask for."""
+        patterns = tuple(pattern for rule in rules for pattern in rule.file_patterns)
+        others = discover_other(folders, settings, patterns) if patterns else []
+        return cls(tuple(folder.absolute() for folder in folders),
+                   {display_path(file, root): file for file in files},
+                   {display_path(file, root): file for file in others}, display_root=root)
+
+    def contains(self, path: Path) -> bool:
+        """Whether ``path`` lies inside one of the scanned folders."""
+        absolute = path.absolute()
+        return any(absolute.is_relative_to(root) for root in self.roots)
+
+    def display(self, path: Path) -> str:
+        """The name findings use for ``path`` (as the scan shows every file)."""
+        return display_path(path, self.display_root)
+
+    def locate(self, display: str) -> Path:
+        """The file a finding's ``path`` names."""
+        path = Path(display)
+        return path if path.is_absolute() else (self.display_root or Path.cwd()) / path
+
+
+def project_rules(rules: Iterable[Any], settings: Settings) -> list[ProjectRule]:
+    """The selected project rules."""
+    return [rule for rule in rules if isinstance(rule, ProjectRule) and rule.name in settings.select]
+
+
+def collect_facts(module: Any, settings: Settings, rules: Sequence[Any]) -> dict[str, Any]:
+    """Phase 1's share of project rules: each facts key computed once per module."""
+    facts: dict[str, Any] = {}
+    for rule in project_rules(rules, settings):
+        if rule.facts_key is not None and rule.facts_key not in facts:
+            facts[rule.facts_key] = rule.collect(module, settings.options)
+    return facts
+
+
+def run_project_rules(paths: Sequence[Path], files: Sequence[Path], results: Sequence[FileResult],
+                      settings: Settings, rules: Sequence[Any], root: Path | None
+                      ) -> tuple[list[Finding], list[FileError]]:
+    """Phase 2: every selected project rule once, when the scan covers whole folders.
+
+    Findings outside the scanned folders, or suppressed, are dropped.
+    """
+    selected = project_rules(rules, settings)
+    if not selected or not paths or not all(path.is_dir() for path in paths):
+        return [], []
+    project = Project.of_scan(paths, files, settings, selected, root)
+    findings: list[Finding] = []
+    errors: list[FileError] = []
+    lines: dict[Path, list[str]] = {}
+    for rule in selected:
+        facts = _facts_for(rule, results)
+        try:
+            produced = list(rule.check_project(project, facts, settings.options))
+        except Exception as error:  # audit: ignore[broad-except] -- one rule's crash must not end the scan
+            errors.append(FileError(".", f"internal error in project rule {rule.name}, please report it: "
+                                         f"{type(error).__name__}: {error}"))
+            continue
+        findings.extend(finding for finding in produced if not _is_ignored(finding, rule, project, settings, lines))
+    return findings, errors
+
+
+def _facts_for(rule: ProjectRule, results: Sequence[FileResult]) -> dict[str, Any]:
+    """Each file's facts under the rule's key, for the files that have any."""
+    if rule.facts_key is None:
+        return {}
+    found = ((result.path, result.facts.get(rule.facts_key)) for result in results)
+    return {path: facts for path, facts in found if facts is not None}
+
+
+def _is_ignored(finding: Finding, rule: ProjectRule, project: Project, settings: Settings,
+                lines: dict[Path, list[str]]) -> bool:
+    """Outside the scanned folders, switched off by ``per-file-ignores``, or suppressed on its line."""
+    location = project.locate(finding.path)
+    if not project.contains(location) or rule.name in settings.ignored_for(finding.path):
+        return True
+    return is_suppressed(_line(lines, location, finding.line), rule)
+
+
+def _line(cache: dict[Path, list[str]], path: Path, line: int) -> str:
+    if path not in cache:
+        try:
+            cache[path] = path.read_text(encoding="utf-8", errors="replace").split("\n")
+        except OSError:
+            cache[path] = []
+    text = cache[path]
+    return text[line - 1] if 0 < line <= len(text) else ""

@@ -1,0 +1,66 @@
+"""undefined-config-key: code reads a Hydra config key that no YAML file of the config defines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from audit.config_keys import analyse
+from audit.config_reads import collect_config_facts
+from audit.model import Finding
+from audit.project import Project
+from audit.rule import ProjectRule, Remedy
+from audit.source import SourceModule
+
+
+class UndefinedConfigKey(ProjectRule):
+    name = "undefined-config-key"
+    summary = "Code reads a Hydra config key that no config file defines."
+    facts_key = "config-reads"
+    remedy = Remedy("Define the config keys the code reads", "quick-wins", "low", 5)
+    rationale = (
+        "In struct mode a read of a key no config defines raises `ConfigAttributeError`, and it does so when "
+        "that line runs: after the data is loaded, at the first validation, hours into a job. Outside struct "
+        "mode it quietly yields `None`. Either way the config no longer documents what the code needs. Only "
+        "plain reads count (`cfg.a.b`, `cfg['a']`), under a node whose keys the YAML gives in full; "
+        "`.get(...)`, `in` and `hasattr` tests, and keys the code writes, are not reported."
+    )
+    advice = (
+        "Add the key, with its default, to the config file of its group, so that the config is the single "
+        "source of truth; or read it with `cfg.get(key, default)` where a missing value is really expected."
+    )
+    bad_example = '''
+# file: train.py
+import hydra
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="train")
+def main(cfg):
+    print(cfg.trainer.max_epochs, cfg.trainer.gradient_clip)   # gradient_clip is nowhere
+
+# file: configs/train.yaml
+trainer:
+  max_epochs: 10
+'''
+    good_example = '''
+# file: train.py
+import hydra
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="train")
+def main(cfg):
+    print(cfg.trainer.max_epochs, cfg.trainer.get("gradient_clip", 0.0))
+
+# file: configs/train.yaml
+trainer:
+  max_epochs: 10
+'''
+
+    def collect(self, module: SourceModule, options: Mapping[str, Any]) -> Any:
+        return collect_config_facts(module)
+
+    def check_project(self, project: Project, facts: Mapping[str, Any], options: Mapping[str, Any]
+                      ) -> Iterator[Finding]:
+        for read in analyse(project, facts).undefined:
+            key = ".".join(read.key)
+            folder = project.display(read.folder)
+            yield Finding(self.name, read.path, read.use.line, read.use.line, read.use.column,
+                          f"reads config key `{key}`, which no file under `{folder}` defines")
