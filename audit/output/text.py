@@ -29,8 +29,10 @@ def _summary(result: ScanResult) -> str:
         by_rule = Counter(finding.rule for finding in result.findings)
         files = len({finding.path for finding in result.findings})
         detail = ", ".join(f"{count} {rule}" for rule, count in sorted(by_rule.items()))
-        head = (f"[bold]Found {_count(len(result.findings), 'finding')}[/] in {files} of "
-                f"{_count(result.files_scanned, 'file')}: {detail}.")
+        # Project rules can point into files that are not Python (a YAML config): say how many were scanned.
+        where = (f"{files} of {_count(result.files_scanned, 'file')}" if files <= result.files_scanned
+                 else f"{_count(files, 'file')} ({_count(result.files_scanned, 'Python file')} scanned)")
+        head = f"[bold]Found {_count(len(result.findings), 'finding')}[/] in {where}: {detail}."
     if result.errors:
         head += f" [red]{_count(len(result.errors), 'file')} could not be analysed.[/]"
     return head
