@@ -14,8 +14,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 ConfigPath = tuple[str, ...]
 
@@ -67,6 +69,8 @@ def yaml_files(folder: Path) -> list[Path]:
 
 def load_tree(folder: Path) -> ConfigTree:
     """Read every YAML file under ``folder`` into one key space; unreadable files are recorded, not raised."""
+    import yaml  # only scans that meet a Hydra entry point pay for it
+
     tree = ConfigTree(folder)
     for file in yaml_files(folder):
         try:
@@ -75,7 +79,7 @@ def load_tree(folder: Path) -> ConfigTree:
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             tree.errors.append((file, str(error).splitlines()[0] if str(error) else type(error).__name__))
             continue
-        if isinstance(node, yaml.MappingNode):
+        if _kind(node) == "mapping":
             _read_mapping(node, package_of(file, folder, text), file, tree)
     return tree
 
@@ -106,28 +110,33 @@ def _resolve_package(spec: str, group: ConfigPath, name: str) -> ConfigPath:
     return tuple(parts)
 
 
+def _kind(node: yaml.Node | None) -> str:
+    """"mapping", "sequence" or "scalar" (PyYAML's node ids), without importing yaml at module load."""
+    return getattr(node, "id", "")
+
+
 def _read_mapping(node: yaml.MappingNode, prefix: ConfigPath, file: Path, tree: ConfigTree) -> None:
-    keys = [key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)]
+    keys = [key.value for key, _ in node.value if _kind(key) == "scalar"]
     if "_target_" in keys:
         tree.yaml_wholes.add(prefix)  # the other keys are the target's arguments
     for key, value in node.value:
-        if not isinstance(key, yaml.ScalarNode):
+        if _kind(key) != "scalar":
             continue
         path = (*prefix, str(key.value))
         if not prefix and key.value in HYDRA_KEYS:
             _read_value(value, path, file, ConfigTree(tree.folder, yaml_reads=tree.yaml_reads))
             continue  # Hydra's own keys: not the user's to read, but their interpolations read the user's
-        tree.add(KeyDefinition(path, file, key.start_mark.line + 1, isinstance(value, yaml.MappingNode)))
+        tree.add(KeyDefinition(path, file, key.start_mark.line + 1, _kind(value) == "mapping"))
         _read_value(value, path, file, tree)
 
 
 def _read_value(node: yaml.Node, path: ConfigPath, file: Path, tree: ConfigTree) -> None:
-    if isinstance(node, yaml.MappingNode):
+    if _kind(node) == "mapping":
         _read_mapping(node, path, file, tree)
-    elif isinstance(node, yaml.SequenceNode):
+    elif _kind(node) == "sequence":
         for item in node.value:
             _read_value(item, path, file, tree)
-    elif isinstance(node, yaml.ScalarNode) and isinstance(node.value, str) and "${" in node.value:
+    elif _kind(node) == "scalar" and isinstance(node.value, str) and "${" in node.value:
         tree.yaml_reads.update(interpolations(node.value, path))
 
 
