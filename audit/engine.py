@@ -7,12 +7,14 @@ to worker processes (and, later, look results up by content hash).
 from __future__ import annotations
 
 import ast
+import gc
 import io
 import os
 import re
 import sys
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from audit import metrics
@@ -137,8 +139,30 @@ def _run_rule(rule: Rule, module: SourceModule, settings: Settings) -> tuple[lis
         return [], FileError(module.path, message, rule.name)
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while one file is analysed.
+
+    A parsed file is hundreds of thousands of objects and holds no garbage cycles
+    worth collecting midway; the collector's full passes over them made the time
+    per function grow with the size of the file (see ``benchmarks/bench_scaling.py``).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def analyse_source(path: str, data: bytes, settings: Settings, measure: bool = False) -> FileResult:
     """Analyse one file's bytes (and measure it, for reports); errors come back in the result."""
+    with _cyclic_gc_paused():
+        return _analyse_source(path, data, settings, measure)
+
+
+def _analyse_source(path: str, data: bytes, settings: Settings, measure: bool) -> FileResult:
     try:
         module = parse(path, data)
         result = analyse_module(module, settings, all_rules())
