@@ -23,7 +23,7 @@ from audit.discovery import discover, display_path
 from audit.model import FileError, FileResult, Finding, ScanResult, ScanWarning
 from audit.registry import all_rules, rule_names
 from audit.rule import Rule
-from audit.source import SourceModule, split_lines
+from audit.source import SourceModule, line_of, split_lines
 from audit.suppress import read_suppressions
 
 # Below this many files a worker pool costs more than it saves.
@@ -53,7 +53,7 @@ def _reject_surrogates(source: str, encoding: str) -> None:
     try:
         source.encode("utf-8")
     except UnicodeEncodeError as error:
-        line = source.count("\n", 0, error.start) + 1
+        line = line_of(source, error.start)
         raise SourceError(f"cannot decode: line {line}: the {encoding} coding produces a lone surrogate "
                           f"({source[error.start]!a}), which is not valid in Python source") from None
 
@@ -85,7 +85,7 @@ def parse(path: str, data: bytes) -> SourceModule:
     """Decode and parse; raises ``SourceError`` with a precise message."""
     source = decode(data)
     if "\0" in source:
-        line = source.count("\n", 0, source.index("\0")) + 1
+        line = line_of(source, source.index("\0"))
         raise SourceError(f"line {line}: source contains a NUL byte")
     try:
         tree = ast.parse(source, filename=path)

@@ -99,6 +99,11 @@ def split_lines(source: str) -> list[str]:
     return lines
 
 
+def line_of(source: str, offset: int) -> int:
+    """The 1-based line, as Python counts lines, of the character at ``offset``."""
+    return len(_LINE_BREAK.findall(source, 0, offset)) + 1
+
+
 def character_column(line_text: str, byte_offset: int) -> int:
     """The 0-based character offset in ``line_text`` of ``ast``'s 0-based UTF-8 byte offset."""
     if line_text.isascii():

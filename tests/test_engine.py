@@ -179,3 +179,10 @@ def test_coding_cookie_producing_surrogates_cannot_be_decoded(tmp_path: Path) ->
     done = run_audit("scan", ".", cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stdout + done.stderr
     assert "esc.py: cannot decode: line 2" in done.stdout and "internal error" not in done.stdout
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_nul_byte_line_is_counted_as_python_counts_lines(newline: str) -> None:
+    data = f"x = 1  # \x0c\x1c{newline}y = 2{newline}z = '\x00'{newline}".encode()
+    with pytest.raises(SourceError, match="line 3: source contains a NUL byte"):
+        parse("nul.py", data)
