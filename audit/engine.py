@@ -70,13 +70,16 @@ _NEWER_SYNTAX: tuple[tuple[tuple[int, int], str, re.Pattern[str]], ...] = (
      re.compile(r"^\s*except\*?\s*[^\s(:][^:]*,[^:]*:(?!.*\bas\b)")),
 )
 
+# f-string errors of Python 3.11 that PEP 701 lifts: quotes reused inside, backslashes, comments.
+_PEP_701_LIFTED = ("expecting '}'", "cannot include a backslash", "cannot include '#'", "unmatched")
+
 
 def newer_syntax(line_text: str, message: str, running: tuple[int, int]) -> tuple[tuple[int, int], str] | None:
     """The newer Python (and the construct) a syntax error on ``line_text`` points to, if any."""
     for version, construct, pattern in _NEWER_SYNTAX:
         if running < version and pattern.search(line_text):
             return version, construct
-    if running < (3, 12) and message.startswith("f-string"):
+    if running < (3, 12) and message.startswith("f-string") and any(part in message for part in _PEP_701_LIFTED):
         return (3, 12), "f-string, PEP 701"
     return None
 

@@ -138,6 +138,7 @@ NEWER = {
     "class Box[T]:\n    pass\n": "3.12",
     "async def run[T](x: T) -> T:\n    return x\n": "3.12",
     "songs = ['a']\nprint(f\"{', '.join(songs)}: {songs[\"x\" == 'x']}\")\n": "3.12",
+    "lines = ['a']\ntext = f\"{'\\n'.join(lines)}\"\n": "3.12",
     "def f[T = int]():\n    pass\n": "3.13",
     "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n": "3.14",
     "name = 'x'\ngreeting = t\"hello {name}\"\n": "3.14",
@@ -152,7 +153,8 @@ def test_newer_syntax_says_which_python_to_run(source: str) -> None:
         parse("new.py", source.encode())
 
 
-@pytest.mark.parametrize("source", ["def f(:\n    pass\n", "type = 1 +\n", "x = 't' +\n", "class C(:\n    pass\n"])
+@pytest.mark.parametrize("source", ["def f(:\n    pass\n", "type = 1 +\n", "x = 't' +\n", "class C(:\n    pass\n",
+                                    'x = f"{}"\n'])
 def test_plain_syntax_errors_get_no_version_hint(source: str) -> None:
     with pytest.raises(SourceError) as error:
         parse("bad.py", source.encode())

@@ -170,7 +170,7 @@ EXPECTED = [(1, "unused-import"), (9, "silent-except")]
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.sampled_from(SEPARATORS), max_size=3), min_size=8, max_size=8),
-       st.sampled_from(["\n", "\r\n"]))
+       st.sampled_from(["\n", "\r\n", "\r"]))
 def test_line_separator_like_characters_keep_findings_and_suppressions_in_place(
         inserted: list[list[str]], newline: str) -> None:
     source = newline.join(TEMPLATE).format(*("".join(chars) for chars in inserted)) + newline
