@@ -106,9 +106,20 @@ def line_of(source: str, offset: int) -> int:
 
 def character_column(line_text: str, byte_offset: int) -> int:
     """The 0-based character offset in ``line_text`` of ``ast``'s 0-based UTF-8 byte offset."""
+    table = _column_table(line_text)
+    return byte_offset if table is None else table[min(byte_offset, len(table) - 1)]
+
+
+def _column_table(line_text: str) -> list[int] | None:
+    """For each UTF-8 byte offset of a line, the character offset; None when bytes and characters agree."""
     if line_text.isascii():
-        return byte_offset
-    return len(line_text.encode("utf-8", "surrogatepass")[:byte_offset].decode("utf-8", "ignore"))
+        return None
+    table: list[int] = []
+    for index, char in enumerate(line_text):
+        code = ord(char)
+        table.extend([index] * (1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4))
+    table.append(len(line_text))
+    return table
 
 
 class SourceModule:
@@ -119,6 +130,7 @@ class SourceModule:
         self.source = source
         self.tree = tree
         self.lines = split_lines(source)
+        self._column_tables: dict[int, list[int] | None] = {}
         self.is_package_init = PurePath(path).name == "__init__.py"
         self.module_scope = Scope("module", tree, None)
 
@@ -169,9 +181,11 @@ class SourceModule:
         return index.functions[position] if position >= 0 else None
 
     def column(self, line: int, byte_offset: int) -> int:
-        """The 1-based character column of ``ast``'s byte offset on 1-based ``line``."""
-        line_text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return character_column(line_text, byte_offset) + 1
+        """The 1-based character column of ``ast``'s byte offset on 1-based ``line`` (each line's table built once)."""
+        if line not in self._column_tables:
+            self._column_tables[line] = _column_table(self.lines[line - 1] if 0 < line <= len(self.lines) else "")
+        table = self._column_tables[line]
+        return (byte_offset if table is None else table[min(byte_offset, len(table) - 1)]) + 1
 
     def finding(
         self,

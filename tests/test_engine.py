@@ -188,3 +188,16 @@ def test_nul_byte_line_is_counted_as_python_counts_lines(newline: str) -> None:
     data = f"x = 1  # \x0c\x1c{newline}y = 2{newline}z = '\x00'{newline}".encode()
     with pytest.raises(SourceError, match="line 3: source contains a NUL byte"):
         parse("nul.py", data)
+
+
+def test_character_column_agrees_with_decoding_every_prefix() -> None:
+    line = "a = 'é日😀\ud800' + \"x\"  # ü"
+    encoded = line.encode("utf-8", "surrogatepass")
+    for offset in range(len(encoded) + 1):
+        prefix = encoded[:offset].decode("utf-8", "surrogatepass") if _boundary(encoded, offset) else None
+        if prefix is not None:
+            assert character_column(line, offset) == len(prefix)
+
+
+def _boundary(encoded: bytes, offset: int) -> bool:
+    return offset == len(encoded) or (encoded[offset] & 0xC0) != 0x80
