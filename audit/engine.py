@@ -117,7 +117,8 @@ def analyse_module(module: SourceModule, settings: Settings, rules: Sequence[Rul
     A rule that fails loses only its own findings for this file: the failure is a rule error.
     """
     result = FileResult(module.path)
-    suppressions = read_suppressions(module.source, module.lines, rule_names())
+    suppressions = read_suppressions(module.source, module.lines, rule_names(),
+                                     module.nodes(ast.Constant, ast.JoinedStr))
     result.warnings = [ScanWarning(module.path, message, line) for line, message in suppressions.warnings]
     ignored = settings.ignored_for(module.path)
     for rule in rules:

@@ -84,7 +84,7 @@ class _Index:
             open_spans.append(position)
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def split_lines(source: str) -> list[str]:
@@ -93,7 +93,7 @@ def split_lines(source: str) -> list[str]:
     ``str.splitlines`` also breaks at form feeds, ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028``
     and ``\\u2029``, which may sit in comments and strings without starting a line.
     """
-    lines = _LINE_BREAK.split(source)
+    lines = LINE_BREAK.split(source)
     if lines[-1] == "":
         lines.pop()
     return lines
@@ -101,7 +101,7 @@ def split_lines(source: str) -> list[str]:
 
 def line_of(source: str, offset: int) -> int:
     """The 1-based line, as Python counts lines, of the character at ``offset``."""
-    return len(_LINE_BREAK.findall(source, 0, offset)) + 1
+    return len(LINE_BREAK.findall(source, 0, offset)) + 1
 
 
 def character_column(line_text: str, byte_offset: int) -> int:

@@ -13,13 +13,16 @@ as is a ``# noqa:`` not followed by a list of codes (ruff's rule, once per file)
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
-from collections.abc import Collection
+from bisect import bisect_left
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from audit.rule import Rule
+from audit.source import LINE_BREAK as _LINE_BREAK
 
 # Files without any of these words cannot hold a directive, and are not tokenized.
 _MAYBE_DIRECTIVE = re.compile(r"#\s*(?:noqa|audit|ruff|flake8)", re.IGNORECASE)
@@ -67,22 +70,79 @@ class Suppressions:
         return silence is not None and silence.covers(rule)
 
 
-def read_suppressions(source: str, lines: list[str], known_rules: Collection[str]) -> Suppressions:
-    """Every directive in the comments of ``source`` (``lines`` as Python counts them)."""
+def read_suppressions(source: str, lines: list[str], known_rules: Collection[str],
+                      strings: Sequence[ast.AST] | None = None) -> Suppressions:
+    """Every directive in the comments of ``source`` (``lines`` as Python counts them).
+
+    With ``strings`` (the module's string nodes), only the lines that may hold a
+    directive are read, each on its own; without, or when one of those lines lies
+    in a string of several lines, the whole file is tokenized. Both read the same comments.
+    """
     found = Suppressions()
     if not _MAYBE_DIRECTIVE.search(source):
         return found
     reader = _DirectiveReader(found, lines, known_rules)
     try:
-        for token in tokenize.generate_tokens(io.StringIO(source, newline="").readline):
-            if token.type == tokenize.COMMENT:
-                reader.read_comment(token.string, *token.start)
+        comments = None if strings is None else _comments_of_candidate_lines(source, lines, strings)
+        for comment, row, column in comments if comments is not None else _all_comments(source):
+            reader.read_comment(comment, row, column)
     except (tokenize.TokenError, SyntaxError) as error:
-        found.warnings.append((1, f"cannot read comments, so no suppression applies: {error}"))
-        found.by_line.clear()
-        found.whole_file = Silence()
+        return Suppressions(warnings=[(1, f"cannot read comments, so no suppression applies: {error}")])
     reader.finish()
     return found
+
+
+def _all_comments(source: str) -> Iterator[tuple[str, int, int]]:
+    for token in tokenize.generate_tokens(io.StringIO(source, newline="").readline):
+        if token.type == tokenize.COMMENT:
+            yield token.string, *token.start
+
+
+def _comments_of_candidate_lines(source: str, lines: list[str],
+                                 strings: Sequence[ast.AST]) -> list[tuple[str, int, int]] | None:
+    """The comments of the lines that may hold a directive, or None when a line cannot be read on its own.
+
+    A line outside every string of several lines holds code and comments only: without
+    quotes its first ``#`` starts the comment; with quotes, tokenizing it alone finds it.
+    """
+    rows = _candidate_rows(source)
+    if _in_multiline_string(rows, strings):
+        return None
+    comments = []
+    for row in rows:
+        text = lines[row - 1]
+        if "'" not in text and '"' not in text:
+            comments.append((text[text.index("#"):], row, text.index("#")))
+            continue
+        try:
+            tokens = list(tokenize.generate_tokens(io.StringIO(text + "\n").readline))
+        except (tokenize.TokenError, SyntaxError):
+            return None
+        comments += [(token.string, row, token.start[1]) for token in tokens if token.type == tokenize.COMMENT]
+    return comments
+
+
+def _candidate_rows(source: str) -> list[int]:
+    """The 1-based rows holding a match of ``_MAYBE_DIRECTIVE``, each once, in order."""
+    rows: list[int] = []
+    row, position = 1, 0
+    for match in _MAYBE_DIRECTIVE.finditer(source):
+        row += len(_LINE_BREAK.findall(source, position, match.start()))
+        position = match.start()
+        if not rows or rows[-1] != row:
+            rows.append(row)
+    return rows
+
+
+def _in_multiline_string(rows: list[int], strings: Sequence[ast.AST]) -> bool:
+    """Whether one of ``rows`` lies within the lines of a string spanning several lines."""
+    for node in strings:
+        start, end = node.lineno, node.end_lineno or node.lineno
+        if end > start:
+            index = bisect_left(rows, start)
+            if index < len(rows) and rows[index] <= end:
+                return True
+    return False
 
 
 @dataclass(slots=True)

@@ -184,3 +184,30 @@ def test_line_separator_like_characters_keep_findings_and_suppressions_in_place(
 def test_smallest_case_from_the_issue(separator: str) -> None:
     source = f"# {separator}\ntry:\n    x()\nexcept:  # audit: ignore\n    pass\n"
     assert findings(source) == []
+
+
+TRICKY = [
+    'x = 1  # noqa\ns = "# noqa: bad"  # audit: ignore\n',
+    'doc = """\n# audit: ignored\n"""  # noqa: E501\n',
+    'call(\n    "a"  # noqa: bad\n    "b",  # audit: ignore[x]\n)\n',
+    'text = f"{value!r} # noqa"  # audit: ignore\nother = 1  # ruff: noqa\n',
+    '# ruff: noqa: F401\nimport os\nlabel = \'it\\\'s # noqa\'  # noqa\n',
+    'value = (1,  # noqa: F401\n)  # audit: ignore-file\n',
+    'if x:\n    pass  # noqa\nelse:  # audit: bad\n    y = """a\nb"""\n',
+]
+
+
+def _as_tuple(found: object) -> tuple:
+    return (found.by_line, found.whole_file, found.warnings)
+
+
+@pytest.mark.parametrize("source", TRICKY + [path.read_text() for path in sorted(
+    (Path(__file__).resolve().parent.parent / "audit").rglob("*.py"))] + [path.read_text() for path in sorted(
+    (Path(__file__).resolve().parent / "fixtures" / "rules").rglob("*.py"))])
+def test_reading_candidate_lines_finds_what_tokenizing_the_file_finds(source: str) -> None:
+    import ast
+
+    strings = [node for node in ast.walk(ast.parse(source)) if isinstance(node, (ast.Constant, ast.JoinedStr))]
+    lines = split_lines(source)
+    assert _as_tuple(read_suppressions(source, lines, rule_names(), strings)) == _as_tuple(
+        read_suppressions(source, lines, rule_names()))
