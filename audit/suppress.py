@@ -25,7 +25,7 @@ from audit.rule import Rule
 from audit.source import LINE_BREAK as _LINE_BREAK
 
 # Files without any of these words cannot hold a directive, and are not tokenized.
-_MAYBE_DIRECTIVE = re.compile(r"#\s*(?:noqa|audit|ruff|flake8)", re.IGNORECASE)
+_MAYBE_DIRECTIVE = re.compile(r"#[^\S\r\n]*(?:noqa|audit|ruff|flake8)", re.IGNORECASE)
 _HASH = re.compile(r"#\s*")
 _AUDIT = re.compile(r"audit\s*:\s*", re.IGNORECASE)
 _AUDIT_FORM = re.compile(r"(?P<kind>ignore-file|ignore)(?:\[(?P<rules>[^\]#]*)\])?(?=$|\s|#)")

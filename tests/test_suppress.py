@@ -194,6 +194,7 @@ TRICKY = [
     '# ruff: noqa: F401\nimport os\nlabel = \'it\\\'s # noqa\'  # noqa\n',
     'value = (1,  # noqa: F401\n)  # audit: ignore-file\n',
     'if x:\n    pass  # noqa\nelse:  # audit: bad\n    y = """a\nb"""\n',
+    'x = 1  #\nnoqa = 2  # noqa: bad\n#\n# audit: ignored\n',
 ]
 
 
