@@ -12,9 +12,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audit import __version__
 from audit.output import FORMATS
+
+if TYPE_CHECKING:
+    from audit.model import ScanResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -39,6 +43,8 @@ def _add_scan(commands: argparse._SubParsersAction) -> None:
                       help="pyproject.toml (or a TOML file with the [tool.audit] keys at top level)")
     scan.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: by file count)")
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    scan.add_argument("--force-exclude", action="store_true",
+                      help="apply `exclude` and the default excludes to named paths too (for pre-commit)")
     scan.set_defaults(handler=_run_scan)
 
 
@@ -96,9 +102,11 @@ def _run_scan(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     settings = load_settings(args.config, _common_start(paths))
-    settings = with_cli_overrides(settings, args.select, args.ignore)
+    settings = with_cli_overrides(settings, args.select, args.ignore, force_exclude=args.force_exclude)
     result = scan(paths, settings, jobs=args.jobs)
-    FORMATS[args.format].emit(result, sys.stdout)
+    _print_warnings(result, paths)
+    if args.format == "json" or result.files_scanned or result.errors:
+        FORMATS[args.format].emit(result, sys.stdout)  # never "No findings" for a scan that found no file
     if args.exit_zero and result.exit_code == EXIT_FINDINGS:
         return EXIT_CLEAN
     return result.exit_code
@@ -116,6 +124,7 @@ def _run_report(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     settings = load_settings(args.config, _common_start(paths))
     result = scan(paths, settings, measure=True)
+    _print_warnings(result, paths)
     if not result.metrics and result.errors:
         for error in result.errors:
             print(f"audit: error: {error.path}: {error.message}", file=sys.stderr)
@@ -124,6 +133,17 @@ def _run_report(args: argparse.Namespace) -> int:
     options = ReportOptions(args.title or default_title(paths), date, scope)
     _write(render_report(result, options), args.output)
     return EXIT_ERROR if result.errors else EXIT_CLEAN
+
+
+def _print_warnings(result: ScanResult, paths: Sequence[Path]) -> None:
+    """Warnings on stderr, one line each; a scan that found no file to analyse says so (and exits 0, as ruff)."""
+    from audit.discovery import display_path
+
+    for warning in result.warnings:
+        print(f"audit: warning: {warning.location()}: {warning.message}", file=sys.stderr)
+    if not result.files_scanned and not result.errors:
+        named = ", ".join(display_path(path) for path in paths)
+        print(f"audit: warning: no Python files to analyse under {named}", file=sys.stderr)
 
 
 def _compare_sides(args: argparse.Namespace) -> tuple[list[Path], list[Path]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -12,7 +13,11 @@ from typing import Any
 from audit.registry import all_options, rule_names
 from audit.rule import ConfigError, string_list
 
-_GENERAL_KEYS = frozenset({"select", "ignore", "exclude", "extend-exclude", "per-file-ignores"})
+GENERAL_KEYS = frozenset({"select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "max-file-size"})
+DEFAULT_MAX_FILE_SIZE = 5_000_000
+_SIZE = re.compile(r"\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>B|kB|KB|MB|GB|KiB|MiB|GiB)?\s*")
+_UNITS = {None: 1, "B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3,
+          "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,8 @@ class Settings:
     exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
     root: Path = field(default_factory=Path.cwd)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; 0: no limit
+    force_exclude: bool = False
 
     def relative(self, path: str | Path) -> str:
         """``path`` relative to the config's directory (posix), else as given."""
@@ -50,7 +57,7 @@ def find_config(start: Path) -> Path | None:
     directory = start if start.is_dir() else start.parent
     for candidate in (directory, *directory.parents):
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and "audit" in _read_toml(pyproject).get("tool", {}):
+        if pyproject.is_file() and "audit" in _tool_table(_read_toml(pyproject), pyproject):
             return pyproject
     return None
 
@@ -60,9 +67,31 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte {error.start})") from None
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def _tool_table(document: dict[str, Any], path: Path) -> dict[str, Any]:
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table, got {_kind(tool)}")
+    return tool
+
+
+def _audit_table(document: dict[str, Any], path: Path) -> dict[str, Any]:
+    table = _tool_table(document, path).get("audit", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: `tool.audit` must be a table ([tool.audit]), got {_kind(table)}")
+    return table
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array of tables" if value and all(isinstance(item, dict) for item in value) else "an array"
+    return f"{type(value).__name__} {value!r}"
 
 
 def load_settings(config_file: Path | None, start: Path) -> Settings:
@@ -74,7 +103,7 @@ def load_settings(config_file: Path | None, start: Path) -> Settings:
         raise ConfigError(f"{path}: no such config file")
     document = _read_toml(path)
     if path.name == "pyproject.toml" or "tool" in document:
-        table = document.get("tool", {}).get("audit", {})
+        table = _audit_table(document, path)
     else:
         table = document
     return settings_from_table(table, root=path.parent.resolve(), source=path)
@@ -84,7 +113,7 @@ def settings_from_table(table: dict[str, Any], *, root: Path, source: Path | Non
     """Validate a ``[tool.audit]`` table; every error names its key."""
     options = all_options()
     where = f"{source}: " if source else ""
-    unknown = sorted(set(table) - _GENERAL_KEYS - set(options))
+    unknown = sorted(set(table) - GENERAL_KEYS - set(options))
     if unknown:
         raise ConfigError(f"{where}unknown key `{unknown[0]}` in [tool.audit]")
     try:
@@ -95,13 +124,24 @@ def settings_from_table(table: dict[str, Any], *, root: Path, source: Path | Non
         exclude = string_list("exclude", table.get("exclude", []))
         exclude += string_list("extend-exclude", table.get("extend-exclude", []))
         per_file = _per_file_ignores(table.get("per-file-ignores", {}))
+        max_file_size = file_size("max-file-size", table.get("max-file-size", DEFAULT_MAX_FILE_SIZE))
     except ConfigError as error:
         raise ConfigError(f"{where}{error}") from None
-    return Settings(select, values, exclude, per_file, root)
+    return Settings(select, values, exclude, per_file, root, max_file_size)
+
+
+def file_size(key: str, value: Any) -> int:
+    """A size in bytes: an integer, or a string such as "5 MB" or "512 KiB"; 0 means no limit."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    match = _SIZE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigError(f"`{key}` must be a size in bytes or a string such as \"5 MB\", got {value!r}")
+    return int(float(match.group("number")) * _UNITS[match.group("unit")])
 
 
 def with_cli_overrides(
-    settings: Settings, select: Sequence[str] | None, ignore: Sequence[str] | None
+    settings: Settings, select: Sequence[str] | None, ignore: Sequence[str] | None, *, force_exclude: bool = False
 ) -> Settings:
     """``--select`` replaces the configured selection; ``--ignore`` subtracts from it."""
     chosen = settings.select
@@ -109,7 +149,7 @@ def with_cli_overrides(
         chosen = _rule_set("--select", list(select), default=frozenset())
     if ignore:
         chosen = chosen - _rule_set("--ignore", list(ignore), default=frozenset())
-    return replace(settings, select=chosen)
+    return replace(settings, select=chosen, force_exclude=force_exclude or settings.force_exclude)
 
 
 def _rule_set(key: str, value: Any, *, default: frozenset[str]) -> frozenset[str]:

@@ -1,15 +1,25 @@
-"""Which files a scan reads: ``*.py`` under the given paths, minus the excluded."""
+"""Which files a scan reads: ``*.py`` under the given paths, minus the excluded.
+
+Every path named on the command line is scanned, file or folder, whatever
+``exclude`` or ``.gitignore`` say (``--force-exclude`` applies ``exclude`` and the
+default excludes to named paths too). Inside a named folder, the default
+excludes, ``exclude`` and ``.gitignore`` skip what lies beneath it. Only regular
+files are read: FIFOs, sockets and devices are skipped with a warning (or are an
+error when named), as are files over ``max-file-size``.
+"""
 
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Iterable, Sequence
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from audit.config import Settings
-from audit.model import FileError
+from audit.gitsafe import GitError, run_git
+from audit.model import FileError, ScanWarning
 
 DEFAULT_EXCLUDES = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "build", "dist", "__pycache__",
@@ -17,13 +27,33 @@ DEFAULT_EXCLUDES = frozenset(
 )
 
 
+@dataclass(slots=True)
+class Discovery:
+    """The files to analyse, the named paths that cannot be, and what was skipped on the way."""
+
+    files: list[Path] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    warnings: list[ScanWarning] = field(default_factory=list)
+
+
 def display_path(path: Path, root: Path | None = None) -> str:
-    """``path`` relative to ``root`` (default: the current directory) when under it, else absolute."""
+    """``path`` relative to ``root`` (default: the current directory) when under it, else absolute.
+
+    Bytes that are not UTF-8 in a file name show as ``\\udcXX`` escapes, so the name prints anywhere.
+    """
     absolute = path.absolute()
     try:
-        return absolute.relative_to((root or Path.cwd()).absolute()).as_posix()
+        text = absolute.relative_to((root or Path.cwd()).absolute()).as_posix()
     except ValueError:
-        return absolute.as_posix()
+        text = absolute.as_posix()
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
 def _is_excluded(path: Path, settings: Settings) -> bool:
@@ -41,60 +71,148 @@ def _is_pruned_dir(directory: Path, settings: Settings) -> bool:
     return _is_excluded(directory, settings)
 
 
-def _walk(root: Path, settings: Settings) -> Iterable[Path]:
-    for current, dirnames, filenames in os.walk(root):
-        base = Path(current)
-        dirnames[:] = sorted(name for name in dirnames if not _is_pruned_dir(base / name, settings))
-        for name in sorted(filenames):
-            if name.endswith(".py") and not _is_excluded(base / name, settings):
-                yield base / name
+def is_force_excluded(path: Path, settings: Settings) -> bool:
+    """Whether ``path`` or a folder above it is a default exclude or matches ``exclude`` (``--force-exclude``)."""
+    relative = PurePosixPath(settings.relative(path))
+    for candidate in (relative, *relative.parents):
+        name = candidate.name
+        if not name or name in (".", ".."):
+            continue
+        if name in DEFAULT_EXCLUDES or name.endswith(".egg-info"):
+            return True
+        if any(fnmatchcase(str(candidate), pattern) or fnmatchcase(name, pattern) for pattern in settings.exclude):
+            return True
+    return False
+
+
+def _too_big(size: int, settings: Settings) -> bool:
+    return 0 < settings.max_file_size < size
+
+
+def _size_warning(path: str, size: int, settings: Settings) -> ScanWarning:
+    return ScanWarning(path, f"skipped: {_human_size(size)} is over max-file-size ({_human_size(settings.max_file_size)})")
+
+
+def _human_size(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    return f"{size / 1000:.1f} kB" if size >= 1000 else f"{size} bytes"
+
+
+class _Walker:
+    """Walks one named folder: regular ``*.py`` files, minus the excluded, the special and the too big."""
+
+    def __init__(self, settings: Settings, root: Path | None, warnings: list[ScanWarning]) -> None:
+        self.settings = settings
+        self.root = root
+        self.warnings = warnings
+
+    def walk(self, top: Path) -> Iterator[Path]:
+        pending = [top]
+        while pending:
+            directory = pending.pop()
+            try:
+                with os.scandir(directory) as listing:
+                    entries = sorted(listing, key=lambda entry: entry.name)
+            except OSError as error:
+                self._warn(directory, f"skipped: cannot list folder: {error.strerror or error}")
+                continue
+            folders = []
+            for entry in entries:
+                path = directory / entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if not _is_pruned_dir(path, self.settings):
+                        folders.append(path)
+                elif entry.name.endswith(".py") and not _is_excluded(path, self.settings) and self._readable(entry):
+                    yield path
+            pending.extend(reversed(folders))
+
+    def _readable(self, entry: os.DirEntry[str]) -> bool:
+        """A regular file within the size limit; an entry that cannot be stat-ed is kept, so reading it reports why."""
+        try:
+            info = entry.stat()
+        except OSError:
+            return True
+        if stat.S_ISDIR(info.st_mode):
+            return False  # a symbolic link to a folder: not followed, as folders are not
+        path = Path(entry.path)
+        if not stat.S_ISREG(info.st_mode):
+            self._warn(path, f"skipped: {file_kind(info.st_mode)}, not a regular file")
+            return False
+        if _too_big(info.st_size, self.settings):
+            self.warnings.append(_size_warning(display_path(path, self.root), info.st_size, self.settings))
+            return False
+        return True
+
+    def _warn(self, path: Path, message: str) -> None:
+        self.warnings.append(ScanWarning(display_path(path, self.root), message))
 
 
 def _git_ignored(folder: Path, files: Sequence[Path]) -> set[Path]:
-    """The files under ``folder`` that its git work tree ignores (none outside git, or without git)."""
-    top = _git_toplevel(folder)
-    return _check_ignore(top, files) if top and files else set()
+    """The files under ``folder`` that its git work tree ignores (none outside git, or without git).
 
-
-def _git_toplevel(directory: Path) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
-                              capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def _check_ignore(top: str, files: Sequence[Path]) -> set[Path]:
-    payload = "\0".join(str(file.absolute()) for file in files) + "\0"
-    try:
-        done = subprocess.run(["git", "-C", top, "check-ignore", "-z", "--stdin"],
-                              input=payload.encode(), capture_output=True, check=False)
-    except OSError:
-        return set()
-    return {Path(name.decode()) for name in done.stdout.split(b"\0") if name}
-
-
-def discover(paths: Sequence[Path], settings: Settings, root: Path | None = None) -> tuple[list[Path], list[FileError]]:
-    """The files to analyse, and an error for each path that does not exist.
-
-    Files named explicitly are always analysed; files found by walking a folder
-    skip the default excludes, ``exclude`` patterns and what ``.gitignore`` ignores.
+    git reports every file beneath an ignored folder as ignored; a named folder is scanned
+    even when ignored, so inside such a folder ``.gitignore`` is not consulted at all.
     """
-    explicit: list[Path] = []
-    walked: list[Path] = []
-    errors: list[FileError] = []
+    top = _git_toplevel(folder) if files else None
+    if top is None:
+        return set()
+    ignored = _check_ignore(top, [folder, *files])
+    return set() if folder.absolute() in ignored else ignored
+
+
+def _git_toplevel(directory: Path) -> bytes | None:
+    try:
+        done = run_git(["rev-parse", "--show-toplevel"], cwd=directory, check=False)
+    except GitError:
+        return None
+    return done.stdout.rstrip(b"\n") if done.returncode == 0 else None
+
+
+def _check_ignore(top: bytes, paths: Sequence[Path]) -> set[Path]:
+    payload = b"".join(os.fsencode(path.absolute()) + b"\0" for path in paths)
+    try:
+        done = run_git(["check-ignore", "-z", "--stdin"], cwd=top, stdin=payload, check=False)
+    except GitError:
+        return set()
+    return {Path(os.fsdecode(name)) for name in done.stdout.split(b"\0") if name}
+
+
+def discover(paths: Sequence[Path], settings: Settings, root: Path | None = None) -> Discovery:
+    """The files to analyse; an error for each named path that is missing or not a file or folder."""
+    found = Discovery()
+    walker = _Walker(settings, root, found.warnings)
     for path in paths:
-        if path.is_dir():
-            found = list(_walk(path, settings))
-            ignored = _git_ignored(path, found)
-            walked.extend(file for file in found if file.absolute() not in ignored)
-        elif path.is_file() or path.is_symlink():
-            explicit.append(path)
+        if not (settings.force_exclude and is_force_excluded(path, settings)):
+            _add_named(path, found, walker, root)
+    unique = {file.absolute(): file for file in found.files}
+    found.files = sorted(unique.values(), key=lambda file: display_path(file, root))
+    return found
+
+
+def _add_named(path: Path, found: Discovery, walker: _Walker, root: Path | None) -> None:
+    """A path named on the command line: a folder is walked, a regular file is taken whatever the excludes say."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            found.files.append(path)  # reading it says what is wrong with the link
         else:
-            errors.append(FileError(display_path(path, root), "no such file or directory"))
-    unique = {file.absolute(): file for file in [*explicit, *walked]}
-    return sorted(unique.values(), key=lambda file: display_path(file, root)), errors
+            found.errors.append(FileError(display_path(path, root), "no such file or directory"))
+        return
+    except OSError:
+        found.files.append(path)  # a link loop, a permission: reading it says which
+        return
+    if stat.S_ISDIR(info.st_mode):
+        walked = list(walker.walk(path))
+        ignored = _git_ignored(path, walked)
+        found.files.extend(file for file in walked if file.absolute() not in ignored)
+    elif not stat.S_ISREG(info.st_mode):
+        found.errors.append(FileError(display_path(path, root), f"{file_kind(info.st_mode)}, not a regular file"))
+    elif _too_big(info.st_size, walker.settings):
+        found.warnings.append(_size_warning(display_path(path, root), info.st_size, walker.settings))
+    else:
+        found.files.append(path)
 
 
 def discover_other(folders: Sequence[Path], settings: Settings, patterns: Sequence[str]) -> list[Path]:
@@ -108,7 +226,7 @@ def discover_other(folders: Sequence[Path], settings: Settings, patterns: Sequen
     return sorted(found)
 
 
-def _pruned_walk(root: Path, settings: Settings) -> Iterable[tuple[str, list[str], list[str]]]:
+def _pruned_walk(root: Path, settings: Settings) -> Iterator[tuple[str, list[str], list[str]]]:
     for current, dirnames, filenames in os.walk(root):
         base = Path(current)
         dirnames[:] = sorted(name for name in dirnames if not _is_pruned_dir(base / name, settings))

@@ -7,21 +7,25 @@ to worker processes (and, later, look results up by content hash).
 from __future__ import annotations
 
 import ast
+import gc
 import io
 import os
+import re
+import sys
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from audit import metrics
 from audit.config import Settings
 from audit.discovery import discover, display_path
-from audit.model import FileError, FileResult, Finding, ScanResult
+from audit.model import FileError, FileResult, Finding, ScanResult, ScanWarning
 from audit.project import collect_facts, run_project_rules
-from audit.registry import all_rules
+from audit.registry import all_rules, rule_names
 from audit.rule import Rule
-from audit.source import SourceModule
-from audit.suppress import is_suppressed
+from audit.source import SourceModule, line_of, split_lines
+from audit.suppress import read_suppressions
 
 # Below this many files a worker pool costs more than it saves.
 _PARALLEL_THRESHOLD = 48
@@ -35,49 +39,140 @@ def decode(data: bytes) -> str:
     """Decode Python source honouring a PEP 263 coding cookie and a BOM."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return data.decode(encoding)
+        source = data.decode(encoding)
     except SyntaxError as error:
         raise SourceError(f"cannot decode: {error.msg}") from None
     except (UnicodeDecodeError, LookupError) as error:
         raise SourceError(f"cannot decode: {error}") from None
+    if encoding not in ("utf-8", "utf-8-sig"):
+        _reject_surrogates(source, encoding)
+    return source
+
+
+def _reject_surrogates(source: str, encoding: str) -> None:
+    """Codecs such as ``unicode_escape`` can produce lone surrogates, which no Python source may hold."""
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as error:
+        line = line_of(source, error.start)
+        raise SourceError(f"cannot decode: line {line}: the {encoding} coding produces a lone surrogate "
+                          f"({source[error.start]!a}), which is not valid in Python source") from None
+
+
+# Constructs of newer grammars, each with the version that accepts it, recognised on the line of a SyntaxError.
+_NEWER_SYNTAX: tuple[tuple[tuple[int, int], str, re.Pattern[str]], ...] = (
+    ((3, 13), "type parameter defaults, PEP 696",
+     re.compile(r"^\s*(?:(?:async\s+)?def|class|type)\s+\w+\s*\[[^\]]*=")),
+    ((3, 12), "`type` alias, PEP 695", re.compile(r"^\s*type\s+[^\W\d]\w*\s*[\[=]")),
+    ((3, 12), "type parameters, PEP 695", re.compile(r"^\s*(?:(?:async\s+)?def|class)\s+\w+\s*\[")),
+    ((3, 14), "template string, PEP 750",
+     re.compile(r"(?:^|[\s(\[{,=:+*/%<>!&|^~-])(?:[tT][rR]?|[rR][tT])[\"']")),
+    ((3, 14), "`except` without parentheses, PEP 758",
+     re.compile(r"^\s*except\*?\s*[^\s(:][^:]*,[^:]*:(?!.*\bas\b)")),
+)
+
+# f-string errors of Python 3.11 that PEP 701 lifts: quotes reused inside, backslashes, comments.
+_PEP_701_LIFTED = ("expecting '}'", "cannot include a backslash", "cannot include '#'", "unmatched")
+
+
+def newer_syntax(line_text: str, message: str, running: tuple[int, int]) -> tuple[tuple[int, int], str] | None:
+    """The newer Python (and the construct) a syntax error on ``line_text`` points to, if any."""
+    for version, construct, pattern in _NEWER_SYNTAX:
+        if running < version and pattern.search(line_text):
+            return version, construct
+    if running < (3, 12) and message.startswith("f-string") and any(part in message for part in _PEP_701_LIFTED):
+        return (3, 12), "f-string, PEP 701"
+    return None
 
 
 def parse(path: str, data: bytes) -> SourceModule:
     """Decode and parse; raises ``SourceError`` with a precise message."""
     source = decode(data)
     if "\0" in source:
-        line = source.count("\n", 0, source.index("\0")) + 1
+        line = line_of(source, source.index("\0"))
         raise SourceError(f"line {line}: source contains a NUL byte")
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as error:
-        raise SourceError(f"line {error.lineno}, column {error.offset}: SyntaxError: {error.msg}") from None
+        raise SourceError(_syntax_error_message(source, error)) from None
     except (RecursionError, MemoryError):
         raise SourceError("too large or too deeply nested for the Python parser") from None
     return SourceModule(path, source, tree)
 
 
-def analyse_module(module: SourceModule, settings: Settings, rules: Sequence[Rule]) -> list[Finding]:
-    """Run the selected rules on a parsed module and drop suppressed findings."""
+def _syntax_error_message(source: str, error: SyntaxError) -> str:
+    where = f"line {error.lineno}, column {error.offset}"
+    lines = split_lines(source)
+    line_text = lines[error.lineno - 1] if error.lineno and 0 < error.lineno <= len(lines) else ""
+    newer = newer_syntax(line_text, error.msg, sys.version_info[:2])
+    if newer is None:
+        return f"{where}: SyntaxError: {error.msg}"
+    version = ".".join(map(str, newer[0]))
+    running = ".".join(map(str, sys.version_info[:2]))
+    return f"{where}: needs Python ≥ {version} syntax ({newer[1]}); run audit under {version} (this is {running})"
+
+
+def analyse_module(module: SourceModule, settings: Settings, rules: Sequence[Rule]) -> FileResult:
+    """Run the selected rules on a parsed module, drop suppressed findings, collect warnings.
+
+    A rule that fails loses only its own findings for this file: the failure is a rule error.
+    """
+    result = FileResult(module.path)
+    suppressions = read_suppressions(module.source, module.lines, rule_names(),
+                                     module.nodes(ast.Constant, ast.JoinedStr))
+    result.warnings = [ScanWarning(module.path, message, line) for line, message in suppressions.warnings]
     ignored = settings.ignored_for(module.path)
-    findings: list[Finding] = []
     for rule in rules:
-        if rule.name not in settings.select or rule.name in ignored:
+        if rule.name not in settings.select or rule.name in ignored or suppressions.whole_file.covers(rule):
             continue
-        for finding in rule.check(module, settings.options):
-            line_text = module.lines[finding.line - 1] if finding.line <= len(module.lines) else ""
-            if not is_suppressed(line_text, rule):
-                findings.append(finding)
-    findings.sort(key=Finding.sort_key)
-    return findings
+        found, error = _run_rule(rule, module, settings)
+        if error is not None:
+            result.rule_errors.append(error)
+        result.findings.extend(finding for finding in found if not suppressions.suppresses(rule, finding.line))
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _run_rule(rule: Rule, module: SourceModule, settings: Settings) -> tuple[list[Finding], FileError | None]:
+    """The rule's findings, or none and the error that stopped it."""
+    try:
+        return list(rule.check(module, settings.options)), None
+    except RecursionError:
+        return [], FileError(module.path, f"rule `{rule.name}` failed: too deeply nested to analyse", rule.name)
+    except Exception as error:  # audit: ignore[broad-except] -- one rule's bug must not cost the other rules
+        message = f"rule `{rule.name}` failed, please report it: {type(error).__name__}: {error}"
+        return [], FileError(module.path, message, rule.name)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while one file is analysed.
+
+    A parsed file is hundreds of thousands of objects and holds no garbage cycles
+    worth collecting midway; the collector's full passes over them made the time
+    per function grow with the size of the file (see ``benchmarks/bench_scaling.py``).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def analyse_source(path: str, data: bytes, settings: Settings, measure: bool = False) -> FileResult:
     """Analyse one file's bytes (and measure it, for reports); errors come back in the result."""
+    with _cyclic_gc_paused():
+        return _analyse_source(path, data, settings, measure)
+
+
+def _analyse_source(path: str, data: bytes, settings: Settings, measure: bool) -> FileResult:
     try:
         module = parse(path, data)
         rules = all_rules()
-        result = FileResult(path, analyse_module(module, settings, rules), facts=collect_facts(module, settings, rules))
+        result = analyse_module(module, settings, rules)
+        result.facts = collect_facts(module, settings, rules)
         if measure:
             result.metrics = metrics.measure(module)
         return result
@@ -122,14 +217,21 @@ def _run_all(tasks: list[tuple[Path, Settings, bool, Path | None]], workers: int
 def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None, *, measure: bool = False,
          root: Path | None = None) -> ScanResult:
     """Discover the files under ``paths`` and analyse (and, for reports, measure) each one."""
-    files, errors = discover(paths, settings, root)
-    results = _run_all([(file, settings, measure, root) for file in files], jobs or default_jobs(len(files)))
-    findings = [finding for result in results for finding in result.findings]
-    errors.extend(result.error for result in results if result.error)
-    project_findings, project_errors = run_project_rules(paths, files, results, settings, all_rules(), root)
-    findings.extend(project_findings)
-    errors.extend(project_errors)
-    findings.sort(key=Finding.sort_key)
-    errors.sort(key=lambda error: error.path)
-    measured = sorted((result.metrics for result in results if result.metrics), key=lambda item: item.path)
-    return ScanResult(files_scanned=len(files), findings=findings, errors=errors, metrics=measured)
+    found = discover(paths, settings, root)
+    results = _run_all([(file, settings, measure, root) for file in found.files],
+                       jobs or default_jobs(len(found.files)))
+    merged = ScanResult(len(found.files), [], found.errors, [], found.warnings)
+    for result in results:
+        merged.findings += result.findings
+        merged.errors += [result.error] if result.error else result.rule_errors
+        merged.warnings += result.warnings
+        if result.metrics:
+            merged.metrics.append(result.metrics)
+    project_findings, project_errors = run_project_rules(paths, found.files, results, settings, all_rules(), root)
+    merged.findings += project_findings
+    merged.errors += project_errors
+    merged.findings.sort(key=Finding.sort_key)
+    merged.errors.sort(key=lambda error: (error.path, error.rule or ""))
+    merged.warnings.sort(key=ScanWarning.sort_key)
+    merged.metrics.sort(key=lambda item: item.path)
+    return merged

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 class Finding:
     """One problem at one place.
 
-    ``line``/``end_line`` are 1-based and inclusive; ``column`` is 1-based.
+    ``line``/``end_line`` are 1-based and inclusive; ``column`` is 1-based and
+    counts characters (not UTF-8 bytes, as ``ast`` does); ``end_column`` is the
+    1-based column just past the node on ``end_line``, when known.
     ``value``/``threshold`` are set by metric rules (lines, complexity).
     ``related`` is a span a fix would also remove (a signal handler's definition,
     the ``try`` line of a lone handler); the report reads it, JSON leaves it out.
@@ -29,6 +31,7 @@ class Finding:
     value: float | None = None
     threshold: float | None = None
     related: tuple[int, int] | None = None
+    end_column: int | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)
@@ -41,13 +44,38 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class FileError:
-    """A file that could not be analysed (or a path that does not exist)."""
+    """A file that could not be analysed (or a path that does not exist).
+
+    ``rule`` is set when one rule failed on the file: only that rule's findings are lost.
+    """
 
     path: str
     message: str
+    rule: str | None = None
 
     def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "message": self.message}
+        entry = {"path": self.path, "message": self.message}
+        if self.rule is not None:
+            entry["rule"] = self.rule
+        return entry
+
+
+@dataclass(frozen=True, slots=True)
+class ScanWarning:
+    """Something the user should know that is not a finding: a malformed suppression, a skipped file."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def sort_key(self) -> tuple[str, int]:
+        return (self.path, self.line or 0)
+
+    def location(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "message": self.message}
 
 
 @dataclass(slots=True)
@@ -58,6 +86,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     error: FileError | None = None
     metrics: FileMetrics | None = None
+    rule_errors: list[FileError] = field(default_factory=list)
+    warnings: list[ScanWarning] = field(default_factory=list)
     # Per-file facts for project rules, by the rules' ``facts_key`` (phase 1 of a scan).
     facts: dict[str, Any] = field(default_factory=dict)
 
@@ -70,6 +100,7 @@ class ScanResult:
     findings: list[Finding]
     errors: list[FileError]
     metrics: list[FileMetrics] = field(default_factory=list)
+    warnings: list[ScanWarning] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:

@@ -19,8 +19,10 @@ from typing import Any
 from audit.config import Settings
 from audit.discovery import discover_other, display_path
 from audit.model import FileError, FileResult, Finding
+from audit.registry import rule_names
 from audit.rule import ProjectRule
-from audit.suppress import is_suppressed
+from audit.source import split_lines
+from audit.suppress import Suppressions, read_suppressions, read_text_suppressions
 
 
 @dataclass
@@ -85,7 +87,7 @@ def run_project_rules(paths: Sequence[Path], files: Sequence[Path], results: Seq
     project = Project.of_scan(paths, files, settings, selected, root)
     findings: list[Finding] = []
     errors: list[FileError] = []
-    lines: dict[Path, list[str]] = {}
+    suppressions: dict[Path, Suppressions] = {}
     for rule in selected:
         facts = _facts_for(rule, results)
         try:
@@ -94,7 +96,8 @@ def run_project_rules(paths: Sequence[Path], files: Sequence[Path], results: Seq
             errors.append(FileError(".", f"internal error in project rule {rule.name}, please report it: "
                                          f"{type(error).__name__}: {error}"))
             continue
-        findings.extend(finding for finding in produced if not _is_ignored(finding, rule, project, settings, lines))
+        findings.extend(finding for finding in produced
+                        if not _is_ignored(finding, rule, project, settings, suppressions))
     return findings, errors
 
 
@@ -107,19 +110,23 @@ def _facts_for(rule: ProjectRule, results: Sequence[FileResult]) -> dict[str, An
 
 
 def _is_ignored(finding: Finding, rule: ProjectRule, project: Project, settings: Settings,
-                lines: dict[Path, list[str]]) -> bool:
-    """Outside the scanned folders, switched off by ``per-file-ignores``, or suppressed on its line."""
+                suppressions: dict[Path, Suppressions]) -> bool:
+    """Outside the scanned folders, switched off by ``per-file-ignores``, or suppressed in its file."""
     location = project.locate(finding.path)
     if not project.contains(location) or rule.name in settings.ignored_for(finding.path):
         return True
-    return is_suppressed(_line(lines, location, finding.line), rule)
+    if location not in suppressions:
+        suppressions[location] = _suppressions_of(location)
+    return suppressions[location].suppresses(rule, finding.line)
 
 
-def _line(cache: dict[Path, list[str]], path: Path, line: int) -> str:
-    if path not in cache:
-        try:
-            cache[path] = path.read_text(encoding="utf-8", errors="replace").split("\n")
-        except OSError:
-            cache[path] = []
-    text = cache[path]
-    return text[line - 1] if 0 < line <= len(text) else ""
+def _suppressions_of(path: Path) -> Suppressions:
+    """The directives of a file a project finding points into: Python comments, or ``#`` comments of YAML."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return Suppressions()
+    lines = split_lines(text)
+    if path.suffix == ".py":
+        return read_suppressions(text, lines, rule_names())
+    return read_text_suppressions(lines, rule_names())

@@ -9,6 +9,8 @@ metrics only run where they could matter).
 from __future__ import annotations
 
 import ast
+import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -66,6 +68,58 @@ class FunctionInfo:
 class _Index:
     by_type: dict[type, list[tuple[ast.AST, Scope]]] = field(default_factory=lambda: defaultdict(list))
     functions: list[FunctionInfo] = field(default_factory=list)
+    # For ``enclosing_function``: each function's ``def`` line, and the position of its enclosing function (-1: none).
+    starts: list[int] = field(default_factory=list)
+    parents: list[int] = field(default_factory=list)
+
+    def link_functions(self) -> None:
+        """Sort the functions and record, for each, the innermost function whose span holds its ``def``."""
+        self.functions.sort(key=lambda info: (info.start, info.node.col_offset))
+        self.starts = [info.start for info in self.functions]
+        open_spans: list[int] = []
+        for position, info in enumerate(self.functions):
+            while open_spans and self.functions[open_spans[-1]].end < info.start:
+                open_spans.pop()
+            self.parents.append(open_spans[-1] if open_spans else -1)
+            open_spans.append(position)
+
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(source: str) -> list[str]:
+    """The lines as Python counts them: broken at ``\\n``, ``\\r\\n`` and ``\\r`` only.
+
+    ``str.splitlines`` also breaks at form feeds, ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028``
+    and ``\\u2029``, which may sit in comments and strings without starting a line.
+    """
+    lines = LINE_BREAK.split(source)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def line_of(source: str, offset: int) -> int:
+    """The 1-based line, as Python counts lines, of the character at ``offset``."""
+    return len(LINE_BREAK.findall(source, 0, offset)) + 1
+
+
+def character_column(line_text: str, byte_offset: int) -> int:
+    """The 0-based character offset in ``line_text`` of ``ast``'s 0-based UTF-8 byte offset."""
+    table = _column_table(line_text)
+    return byte_offset if table is None else table[min(byte_offset, len(table) - 1)]
+
+
+def _column_table(line_text: str) -> list[int] | None:
+    """For each UTF-8 byte offset of a line, the character offset; None when bytes and characters agree."""
+    if line_text.isascii():
+        return None
+    table: list[int] = []
+    for index, char in enumerate(line_text):
+        code = ord(char)
+        table.extend([index] * (1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4))
+    table.append(len(line_text))
+    return table
 
 
 class SourceModule:
@@ -75,7 +129,8 @@ class SourceModule:
         self.path = path
         self.source = source
         self.tree = tree
-        self.lines = source.splitlines()
+        self.lines = split_lines(source)
+        self._column_tables: dict[int, list[int] | None] = {}
         self.is_package_init = PurePath(path).name == "__init__.py"
         self.module_scope = Scope("module", tree, None)
 
@@ -97,7 +152,7 @@ class SourceModule:
                     stack.append((node.annotation, scope.parent or scope, prefix, function))
             else:
                 _push_children(node, scope, prefix, function, stack)
-        index.functions.sort(key=lambda info: (info.start, info.node.col_offset))
+        index.link_functions()
         return index
 
     def nodes(self, *types: type) -> list[ast.AST]:
@@ -114,14 +169,23 @@ class SourceModule:
         return self._index.functions
 
     def enclosing_function(self, line: int) -> FunctionInfo | None:
-        """The innermost function whose span (from its ``def`` line) holds ``line``."""
-        best: FunctionInfo | None = None
-        for info in self.functions:
-            if info.start > line:
-                break
-            if info.end >= line:
-                best = info
-        return best
+        """The innermost function whose span (from its ``def`` line) holds ``line``.
+
+        Bisection finds the last function starting at or before ``line``; when that one
+        ends earlier, the answer is among its enclosing functions (spans nest).
+        """
+        index = self._index
+        position = bisect_right(index.starts, line) - 1
+        while position >= 0 and index.functions[position].end < line:
+            position = index.parents[position]
+        return index.functions[position] if position >= 0 else None
+
+    def column(self, line: int, byte_offset: int) -> int:
+        """The 1-based character column of ``ast``'s byte offset on 1-based ``line`` (each line's table built once)."""
+        if line not in self._column_tables:
+            self._column_tables[line] = _column_table(self.lines[line - 1] if 0 < line <= len(self.lines) else "")
+        table = self._column_tables[line]
+        return (byte_offset if table is None else table[min(byte_offset, len(table) - 1)]) + 1
 
     def finding(
         self,
@@ -137,12 +201,18 @@ class SourceModule:
         """A finding located at ``node``, with the enclosing function as its symbol."""
         line = node.lineno
         enclosing = self.enclosing_function(line)
+        node_end = node.end_lineno or line
+        end_offset = getattr(node, "end_col_offset", None)
+        end_column = None
+        if end_offset is not None and end_line in (None, node_end):
+            end_column = self.column(node_end, end_offset)
         return Finding(
             rule=rule,
             path=self.path,
             line=line,
-            end_line=end_line if end_line is not None else (node.end_lineno or line),
-            column=node.col_offset + 1,
+            end_line=end_line if end_line is not None else node_end,
+            column=self.column(line, node.col_offset),
+            end_column=end_column,
             message=message,
             symbol=enclosing.qualname if enclosing else None,
             value=value,

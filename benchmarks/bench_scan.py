@@ -1,6 +1,7 @@
 """Time ``audit scan`` against ``radon cc`` on the lightning 2.6.6 sources, side by side.
 
 Usage: ``python benchmarks/bench_scan.py [--repeat N] [--output reports/benchmarks.md]``
+(it rewrites only its own marked section of the output).
 
 Each repetition runs every command once, in a rotating order, so machine noise
 falls on all of them alike; the report gives medians and the ratios of medians.
@@ -21,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import build_corpus  # noqa: E402
+from report_sections import write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,9 +100,7 @@ def main() -> None:
     corpus = build_corpus()
     results = measure(corpus, args.repeat)
     command = "python benchmarks/bench_scan.py" + (f" --repeat {args.repeat}" if args.repeat != 7 else "")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(results, corpus, args.repeat, command))
-    print(args.output.read_text())
+    print(write_section(args.output, "bench_scan", render(results, corpus, args.repeat, command)))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import pytest
 from tests.helpers import ROOT, run_audit, run_json
 
 BAD = "import os\n\n\ndef f():\n    try:\n        pass\n    except Exception:\n        pass\n"
-FINDING_KEYS = {"rule", "path", "line", "end_line", "column", "symbol", "message", "value", "threshold"}
+FINDING_KEYS = {"rule", "path", "line", "end_line", "column", "end_column", "symbol", "message", "value", "threshold"}
 
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:
@@ -53,15 +53,15 @@ def test_json_schema(tmp_path: Path) -> None:
     write(tmp_path, "a.py", "import sys\n")
     code, report = run_json(".", cwd=tmp_path)
     assert code == 1
-    assert set(report) == {"version", "files_scanned", "findings", "errors"}
-    assert report["version"] == 1 and report["files_scanned"] == 2 and report["errors"] == []
+    assert set(report) == {"version", "files_scanned", "findings", "errors", "warnings"}
+    assert report["version"] == 1 and report["files_scanned"] == 2 and report["errors"] == report["warnings"] == []
     for finding in report["findings"]:
         assert set(finding) == FINDING_KEYS
     keys = [(finding["path"], finding["line"]) for finding in report["findings"]]
     assert keys == sorted(keys) and keys[0] == ("a.py", 1)
     broad = next(finding for finding in report["findings"] if finding["rule"] == "broad-except")
-    assert broad == {"rule": "broad-except", "path": "b.py", "line": 7, "end_line": 8, "column": 5, "symbol": "f",
-                     "message": broad["message"], "value": None, "threshold": None}
+    assert broad == {"rule": "broad-except", "path": "b.py", "line": 7, "end_line": 8, "column": 5, "end_column": 13,
+                     "symbol": "f", "message": broad["message"], "value": None, "threshold": None}
 
 
 def test_metric_findings_carry_value_and_threshold(tmp_path: Path) -> None:
@@ -175,7 +175,8 @@ def test_unanalysable_files_are_errors_and_the_scan_goes_on(tmp_path: Path) -> N
 
 def test_coding_cookie_is_honoured(tmp_path: Path) -> None:
     write(tmp_path, "latin1.py", b"# -*- coding: latin-1 -*-\nx = '\xe9t\xe9'\n")
-    assert run_json(".", cwd=tmp_path) == (0, {"version": 1, "files_scanned": 1, "findings": [], "errors": []})
+    assert run_json(".", cwd=tmp_path) == (0, {"version": 1, "files_scanned": 1, "findings": [], "errors": [],
+                                               "warnings": []})
 
 
 def test_symlink_loops_do_not_hang(tmp_path: Path) -> None:
@@ -192,6 +193,10 @@ def test_large_generated_file(tmp_path: Path) -> None:
     functions = "\n".join(f"def f{index}(x):\n    return x + {index}\n" for index in range(1000))
     path = write(tmp_path, "generated.py", f"TABLE = {{\n{rows}\n}}\n{functions}import os\n")
     assert path.stat().st_size > 20 * 1024 * 1024
+    code, report = run_json(".", cwd=tmp_path)  # over the default max-file-size: skipped with a warning
+    assert (code, report["files_scanned"], report["findings"]) == (0, 0, [])
+    assert report["warnings"][0]["path"] == "generated.py" and "max-file-size" in report["warnings"][0]["message"]
+    write(tmp_path, "pyproject.toml", "[tool.audit]\nmax-file-size = \"30 MB\"\n")
     code, report = run_json(".", cwd=tmp_path)
     assert code == 1 and [finding["rule"] for finding in report["findings"]] == ["unused-import"]
 
@@ -249,7 +254,8 @@ def test_a_crashing_rule_is_reported_per_file(tmp_path: Path) -> None:
         result = analyse_source("x.py", b"x = 1\n", settings)
     finally:
         type(rule).check = original
-    assert result.error is not None and "ZeroDivisionError" in result.error.message
+    assert result.error is None and [error.rule for error in result.rule_errors] == ["global-statement"]
+    assert "ZeroDivisionError" in result.rule_errors[0].message
 
 
 def test_missing_dependency_is_a_clear_error(tmp_path: Path) -> None:

@@ -1,4 +1,8 @@
-"""The stable JSON schema other tools read (``version`` 1)."""
+"""The stable JSON schema other tools read (``version`` 1).
+
+Additions keep ``version`` 1: readers ignore keys they do not know. ``warnings``
+(malformed suppressions, skipped files) and ``end_column`` came later.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ def as_dict(result: ScanResult) -> dict[str, object]:
         "files_scanned": result.files_scanned,
         "findings": [finding.to_dict() for finding in result.findings],
         "errors": [error.to_dict() for error in result.errors],
+        "warnings": [warning.to_dict() for warning in result.warnings],
     }
 
 

@@ -237,16 +237,7 @@ def _blocks(runs: list[tuple[_Place, _Place, int]]) -> list[_Block]:
 
 def _duplicated_runs(facts: Mapping[str, list[Window]], size: int) -> list[tuple[_Place, _Place, int]]:
     """Maximal runs of matching windows between two places (each pair once), with their statement count."""
-    counts = Counter(window[0] for module_windows in facts.values() for window in module_windows)
-    shared = {digest for digest, count in counts.items() if 2 <= count <= _MAX_PLACES}
-    places: dict[int, list[_Place]] = defaultdict(list)
-    windows: dict[tuple[str, int, int], Window] = {}
-    for path, module_windows in sorted(facts.items()):
-        for window in module_windows:
-            if window[0] in shared:
-                digest, body, index, start, end = window
-                places[digest].append(_Place(path, body, index, start, end))
-                windows[(path, body, index)] = window
+    places, windows = _shared_windows(facts)
     matches = _matching_pairs(places)
     runs = []
     for a, b in sorted(matches, key=lambda pair: (pair[0].path, pair[0].index, pair[1].path, pair[1].index)):
@@ -260,6 +251,24 @@ def _duplicated_runs(facts: Mapping[str, list[Window]], size: int) -> list[tuple
         runs.append((_Place(a.path, a.body, a.index, a.start, last_a.end),
                      _Place(b.path, b.body, b.index, b.start, last_b.end), size + length - 1))
     return runs
+
+
+def _shared_windows(facts: Mapping[str, list[Window]]
+                    ) -> tuple[dict[int, list[_Place]], dict[tuple[str, int, int], Window]]:
+    """The places of each hash that two to ``_MAX_PLACES`` windows share, and those windows by position.
+
+    Most windows are unique: counting hashes first keeps phase 2's work to the few that repeat.
+    """
+    counts = Counter(window[0] for module_windows in facts.values() for window in module_windows)
+    shared = {digest for digest, count in counts.items() if 2 <= count <= _MAX_PLACES}
+    places: dict[int, list[_Place]] = defaultdict(list)
+    windows: dict[tuple[str, int, int], Window] = {}
+    for path, module_windows in sorted(facts.items()):
+        for window in (window for window in module_windows if window[0] in shared):
+            digest, body, index, start, end = window
+            places[digest].append(_Place(path, body, index, start, end))
+            windows[(path, body, index)] = window
+    return places, windows
 
 
 def _where(place: _Place, path: str) -> str:
