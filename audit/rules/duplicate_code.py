@@ -18,11 +18,11 @@ from audit.source import SourceModule
 
 _BODIES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
            ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.ExceptHandler, ast.match_case)
-_STRING = re.compile(r"""[rbuf]*(?:"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')""", re.IGNORECASE)
+_STRING = re.compile(r"\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'")
 _COMMENT = re.compile(r"#[^\n]*")
 _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 # A name, keyword or number not written after a dot: attributes name the API being used, so they are kept.
-_WORD = re.compile(r"(?<![.\w])\w+")
+_WORD = re.compile(r"(?<![.\w])[A-Za-z_]\w*|\d[\w.]*")
 _MIN_CHARACTERS_PER_STATEMENT = 12
 # A window shared by more places than this is boilerplate (a protocol, a registration table), not a copy.
 _MAX_PLACES = 8
