@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from audit.metrics import FileMetrics
+    from audit.suppress import Suppressions
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,8 @@ class FileResult:
     warnings: list[ScanWarning] = field(default_factory=list)
     # Per-file facts for project rules, by the rules' ``facts_key`` (phase 1 of a scan).
     facts: dict[str, Any] = field(default_factory=dict)
+    # The file's suppressions when it has any, so phase 2 need not read the file again.
+    suppressions: Suppressions | None = None
 
 
 @dataclass(slots=True)

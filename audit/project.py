@@ -87,7 +87,8 @@ def run_project_rules(paths: Sequence[Path], files: Sequence[Path], results: Seq
     project = Project.of_scan(paths, files, settings, selected, root)
     findings: list[Finding] = []
     errors: list[FileError] = []
-    suppressions: dict[Path, Suppressions] = {}
+    # Python files' suppressions come from phase 1; other files' are read when a finding points into them.
+    suppressions = {project.locate(result.path): result.suppressions or Suppressions() for result in results}
     for rule in selected:
         facts = _facts_for(rule, results)
         try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ast
 import re
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from hashlib import blake2b
 from pathlib import PurePath
 from typing import Any
 
@@ -105,13 +105,17 @@ def _statement_lists(node: ast.AST) -> Iterator[list[ast.stmt]]:
 
 def _windows(statements: list[ast.stmt], lines: list[str], size: int, body: int) -> Iterator[Window]:
     shapes = [_shape(statement, lines) for statement in statements]
+    keys = [zlib.crc32(shape.encode()) for shape in shapes]
+    lengths = [len(shape) for shape in shapes]
     for index in range(len(statements) - size + 1):
-        run = shapes[index:index + size]
-        if not all(run) or sum(map(len, run)) < _MIN_CHARACTERS_PER_STATEMENT * size or len(set(run)) * 2 < size:
-            continue  # imports or docstrings, too small to matter, or a table of one statement over and over
-        digest = int.from_bytes(blake2b("\n".join(run).encode(), digest_size=8).digest(), "big")
+        run = keys[index:index + size]
+        if 0 in lengths[index:index + size] or len(set(run)) * 2 < size:
+            continue  # imports or docstrings, or a table of one statement over and over
+        if sum(lengths[index:index + size]) < _MIN_CHARACTERS_PER_STATEMENT * size:
+            continue  # too small to matter
         last = statements[index + size - 1]
-        yield digest, body, index, statements[index].lineno, last.end_lineno or last.lineno
+        # A tuple of ints hashes the same in every process and run (unlike a str), so workers agree.
+        yield hash(tuple(run)), body, index, statements[index].lineno, last.end_lineno or last.lineno
 
 
 def _shape(statement: ast.stmt, lines: list[str]) -> str:
