@@ -121,7 +121,7 @@ def analyse_module(module: SourceModule, settings: Settings, rules: Sequence[Rul
     suppressions = read_suppressions(module.source, module.lines, rule_names(),
                                      module.nodes(ast.Constant, ast.JoinedStr))
     result.warnings = [ScanWarning(module.path, message, line) for line, message in suppressions.warnings]
-    result.suppressions = suppressions if suppressions.by_line or suppressions.whole_file else None
+    result.suppressions = suppressions or None
     ignored = settings.ignored_for(module.path)
     for rule in rules:
         if rule.name not in settings.select or rule.name in ignored or suppressions.whole_file.covers(rule):

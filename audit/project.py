@@ -87,8 +87,7 @@ def run_project_rules(paths: Sequence[Path], files: Sequence[Path], results: Seq
     project = Project.of_scan(paths, files, settings, selected, root)
     findings: list[Finding] = []
     errors: list[FileError] = []
-    # Python files' suppressions come from phase 1; other files' are read when a finding points into them.
-    suppressions = {project.locate(result.path): result.suppressions or Suppressions() for result in results}
+    suppressions = _phase_one_suppressions(project, results)
     for rule in selected:
         facts = _facts_for(rule, results)
         try:
@@ -100,6 +99,11 @@ def run_project_rules(paths: Sequence[Path], files: Sequence[Path], results: Seq
         findings.extend(finding for finding in produced
                         if not _is_ignored(finding, rule, project, settings, suppressions))
     return findings, errors
+
+
+def _phase_one_suppressions(project: Project, results: Sequence[FileResult]) -> dict[Path, Suppressions]:
+    """Python files' suppressions, read in phase 1; other files' are read when a finding points into them."""
+    return {project.locate(result.path): result.suppressions or Suppressions() for result in results}
 
 
 def _facts_for(rule: ProjectRule, results: Sequence[FileResult]) -> dict[str, Any]:

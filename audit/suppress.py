@@ -63,6 +63,10 @@ class Suppressions:
     whole_file: Silence = field(default_factory=Silence)
     warnings: list[tuple[int, str]] = field(default_factory=list)
 
+    def __bool__(self) -> bool:
+        """Whether any directive silences anything (warnings aside)."""
+        return bool(self.by_line) or bool(self.whole_file)
+
     def suppresses(self, rule: Rule, line: int) -> bool:
         """Whether a directive silences ``rule`` on ``line``."""
         if self.whole_file.covers(rule):

@@ -53,8 +53,7 @@ def collect_windows(module: SourceModule, size: int) -> list[Window]:
     if size < 2 or module.is_package_init or is_generated(module.lines) or is_test_or_vendored(module.path):
         return []
     bodies = [module.tree, *module.nodes(*_BODIES[1:])]
-    candidates = [(node, number * 3 + field, statements) for number, node in enumerate(bodies)
-                  for field, statements in enumerate(_statement_lists(node)) if _has_run(statements, size)]
+    candidates = _candidate_bodies(bodies, size)
     if not candidates:
         return []
     text = _LineTable(_normalised_spans(_without_docstrings(bodies, module.lines), candidates, size))
@@ -63,6 +62,12 @@ def collect_windows(module: SourceModule, size: int) -> list[Window]:
         kept = _windows(statements, text, size, body)
         windows.extend(window for window in kept if not _is_declarations(node, statements, window, size))
     return windows
+
+
+def _candidate_bodies(bodies: list[ast.AST], size: int) -> list[tuple[ast.AST, int, list[ast.stmt]]]:
+    """Each statement list that holds a run of ``size`` code statements, with its node and a number of its own."""
+    return [(node, number * 3 + field, statements) for number, node in enumerate(bodies)
+            for field, statements in enumerate(_statement_lists(node)) if _has_run(statements, size)]
 
 
 def _is_code(statement: ast.stmt) -> bool:
