@@ -18,6 +18,7 @@ from audit.source import SourceModule
 
 _BODIES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
            ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.ExceptHandler, ast.match_case)
+_DOCUMENTED = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # Bytes patterns: the same matches on Python source as ``str`` ones, measurably faster.
 _STRING = re.compile(rb"\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'")
 _COMMENT = re.compile(rb"#[^\n]*")
@@ -67,7 +68,8 @@ def collect_windows(module: SourceModule, size: int) -> list[Window]:
 def _candidate_bodies(bodies: list[ast.AST], size: int) -> list[tuple[ast.AST, int, list[ast.stmt]]]:
     """Each statement list that holds a run of ``size`` code statements, with its node and a number of its own."""
     return [(node, number * 3 + field, statements) for number, node in enumerate(bodies)
-            for field, statements in enumerate(_statement_lists(node)) if _has_run(statements, size)]
+            for field, statements in enumerate(_statement_lists(node))
+            if len(statements) >= size and _has_run(statements, size)]
 
 
 def _is_code(statement: ast.stmt) -> bool:
@@ -123,7 +125,9 @@ def _without_docstrings(bodies: list[ast.AST], lines: list[str]) -> list[str]:
     """The lines with docstrings blanked: they say what code is for, and copies reword them (and they are long)."""
     kept = list(lines)
     for node in bodies:
-        body = getattr(node, "body", None)
+        if not isinstance(node, _DOCUMENTED):
+            continue
+        body = node.body
         first = body[0] if isinstance(body, list) and body else None
         if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
             end = first.end_lineno or first.lineno
