@@ -108,30 +108,17 @@ def _parse_type_string(text: str) -> ast.expr | None:
 
 
 def _all_values(module: SourceModule) -> list[ast.AST]:
-    """What module-level ``__all__`` is assigned, extended or appended with."""
-    values: list[ast.AST] = []
-    for node, scope in module.scoped(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call):
-        if scope.kind != "module":
-            continue
-        if isinstance(node, ast.Call):
-            if node.args and _is_all_method(node.func):
-                values.append(node.args[0])
-        elif node.value is not None and any(map(_is_all, _targets(node))):
-            values.append(node.value)
-    return values
+    """What module-level ``__all__`` is assigned or augmented with.
+
+    ``__all__.extend(...)`` and ``__all__.append(...)`` export nothing, for ruff and pyflakes alike.
+    """
+    return [node.value for node, scope in module.scoped(ast.Assign, ast.AugAssign, ast.AnnAssign)
+            if scope.kind == "module" and node.value is not None
+            and any(isinstance(target, ast.Name) and target.id == "__all__" for target in _targets(node))]
 
 
 def _targets(node: ast.Assign | ast.AugAssign | ast.AnnAssign) -> list[ast.expr]:
     return node.targets if isinstance(node, ast.Assign) else [node.target]
-
-
-def _is_all_method(func: ast.expr) -> bool:
-    """``__all__.extend`` or ``__all__.append``."""
-    return isinstance(func, ast.Attribute) and func.attr in {"extend", "append"} and _is_all(func.value)
-
-
-def _is_all(node: ast.AST) -> bool:
-    return isinstance(node, ast.Name) and node.id == "__all__"
 
 
 def _exported_names(module: SourceModule) -> set[str] | None:
