@@ -24,7 +24,19 @@ from audit.rule import Remedy, Rule
 from audit.source import SourceModule
 from audit.suppress import is_suppressed
 
-_TYPING_GENERICS = frozenset({"list", "dict", "set", "frozenset", "tuple", "type"})
+# Subscripted outside an annotation, these take type expressions (quoted names are references);
+# any other subscript takes values (``ForeignKey["Path"]``, ``frame["column"]``), as in ruff.
+_TYPING_GENERICS = frozenset({
+    "list", "dict", "set", "frozenset", "tuple", "type",
+    "List", "Dict", "Set", "FrozenSet", "Tuple", "Type", "Optional", "Union", "Callable", "ClassVar", "Final",
+    "Iterable", "Iterator", "Generator", "Sequence", "MutableSequence", "Mapping", "MutableMapping", "Collection",
+    "Container", "AbstractSet", "MutableSet", "Reversible", "KeysView", "ValuesView", "ItemsView", "MappingView",
+    "AsyncIterable", "AsyncIterator", "AsyncGenerator", "Awaitable", "Coroutine", "ContextManager",
+    "AsyncContextManager", "AbstractContextManager", "AbstractAsyncContextManager", "Deque", "DefaultDict",
+    "OrderedDict", "Counter", "ChainMap", "deque", "defaultdict", "Generic", "Protocol", "TypeGuard", "TypeIs",
+    "Required", "NotRequired", "ReadOnly", "Concatenate", "Unpack", "Pattern", "Match", "IO", "SupportsAbs",
+    "SupportsInt", "SupportsFloat", "Hashable", "Sized", "Buffer",
+})
 _TYPING_MODULES = frozenset({"typing", "typing_extensions", "t"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -95,8 +107,7 @@ def _typing_call(func: ast.expr, name: str) -> bool:
 
 def _is_typing_subscript(node: ast.Subscript) -> bool:
     """``Optional[...]``, ``list[...]``: a subscript whose strings are forward references."""
-    terminal = _terminal(node.value)
-    return terminal in _TYPING_GENERICS or (terminal[:1].isupper() and terminal not in {"Literal", "Annotated"})
+    return _terminal(node.value) in _TYPING_GENERICS
 
 
 def _parse_type_string(text: str) -> ast.expr | None:
