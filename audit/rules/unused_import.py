@@ -152,7 +152,6 @@ class _Names:
     def __init__(self, module: SourceModule) -> None:
         self.module = module
         self.module_scope = _Scope("module", None)
-        self.scopes: list[_Scope] = [self.module_scope]
         self.future_annotations = _has_future_annotations(module.tree)
         self.exported: set[str] | None = None
         self._stack: list[tuple[Any, ...]] = []
@@ -321,9 +320,7 @@ class _Names:
                 self._store(arg.arg, scope, arg)
 
     def _new_scope(self, kind: str, parent: _Scope) -> _Scope:
-        scope = _Scope(kind, parent)
-        self.scopes.append(scope)
-        return scope
+        return _Scope(kind, parent)
 
     def _class(self, node: ast.ClassDef, scope: _Scope) -> None:
         self._later(self._bind_definition, node, scope)
@@ -497,9 +494,6 @@ class _Names:
             if isinstance(value, ast.FormattedValue):
                 self._expression(value, scope, mode & ~TYPE_DEF)
 
-    def _except_handler(self, node: ast.ExceptHandler, scope: _Scope, mode: int) -> None:
-        self._try(ast.Try(body=[], handlers=[node], orelse=[], finalbody=[]), scope)
-
     def _match_name(self, node: ast.MatchAs | ast.MatchStar | ast.MatchMapping, scope: _Scope, mode: int) -> None:
         bound = node.rest if isinstance(node, ast.MatchMapping) else node.name
         if bound:
@@ -522,7 +516,7 @@ _STATEMENTS = {
 }
 _EXPRESSIONS = {
     ast.Lambda: _Names._lambda, ast.NamedExpr: _Names._named_expression, ast.Subscript: _Names._subscript,
-    ast.Call: _Names._call, ast.JoinedStr: _Names._formatted, ast.ExceptHandler: _Names._except_handler,
+    ast.Call: _Names._call, ast.JoinedStr: _Names._formatted,
     ast.MatchAs: _Names._match_name, ast.MatchStar: _Names._match_name, ast.MatchMapping: _Names._match_name,
     **{kind: _Names._comprehension for kind in _COMPREHENSIONS},
 }
