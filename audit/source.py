@@ -197,6 +197,7 @@ class SourceModule:
         threshold: float | None = None,
         end_line: int | None = None,
         related: tuple[int, int] | None = None,
+        also_suppressed_at: int | None = None,
     ) -> Finding:
         """A finding located at ``node``, with the enclosing function as its symbol."""
         line = node.lineno
@@ -218,6 +219,7 @@ class SourceModule:
             value=value,
             threshold=threshold,
             related=related,
+            also_suppressed_at=also_suppressed_at if also_suppressed_at != line else None,
         )
 
 
