@@ -1,0 +1,98 @@
+"""import-time-side-effect: ``sys.path``, the working directory, the environment or the start method
+changed at module or class-body scope."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from audit.astutil import import_time_nodes
+from audit.model import Finding
+from audit.rule import Remedy, Rule
+from audit.semantic import SemanticModel
+from audit.source import SourceModule
+
+_SYS_PATH_METHODS = frozenset({"insert", "append", "extend", "remove", "pop", "clear"})
+CALLS = {
+    "os.chdir": "`os.chdir` changes the working directory",
+    "os.putenv": "`os.putenv` changes the environment",
+    "os.environ.update": "`os.environ.update` changes the environment",
+    "multiprocessing.set_start_method": "`set_start_method` fixes the multiprocessing start method",
+    "torch.multiprocessing.set_start_method": "`set_start_method` fixes the multiprocessing start method",
+}
+_MODULES = ("os", "sys", "multiprocessing", "torch")
+_WORDS = ("path", "chdir", "environ", "putenv", "set_start_method")
+
+
+def _call_effect(call: ast.Call, semantic: SemanticModel) -> str | None:
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _SYS_PATH_METHODS:
+        if semantic.qualified_name(func.value) == "sys.path":
+            return f"`sys.path.{func.attr}` changes how every later import resolves"
+    qualified = semantic.qualified_name(func)
+    return CALLS.get(qualified) if qualified else None
+
+
+def _target_effect(target: ast.expr, semantic: SemanticModel) -> str | None:
+    if isinstance(target, ast.Subscript):
+        if semantic.qualified_name(target.value) == "os.environ":
+            return "assigning `os.environ[...]` changes the environment"
+        if semantic.qualified_name(target.value) == "sys.path":
+            return "assigning into `sys.path` changes how every later import resolves"
+    elif semantic.qualified_name(target) == "sys.path":
+        return "rebinding `sys.path` changes how every later import resolves"
+    return None
+
+
+def _imports_effect_module(module: SourceModule) -> bool:
+    for node in module.nodes(ast.Import, ast.ImportFrom):
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]
+        if any(name.split(".", 1)[0] in _MODULES for name in names):
+            return True
+    return False
+
+
+class ImportTimeSideEffect(Rule):
+    name = "import-time-side-effect"
+    summary = "`sys.path`, `os.chdir`, `os.environ` or the multiprocessing start method changed at import time."
+    remedy = Remedy("Move import-time side effects into the entry function", "start-up", "low", 15, saves="span")
+    rationale = (
+        "Module and class bodies run for every importer: a test, a notebook, a DataLoader worker, another "
+        "script. A `sys.path.insert` there (in the trainer this rule comes from, inside a dataclass body) "
+        "changes which module every later `import` finds; `os.chdir` and `os.environ[...] =` change the "
+        "process for code that never asked; `set_start_method` raises when a second module also calls it."
+    )
+    advice = (
+        "Install the project as a package (`pip install -e .`) instead of editing `sys.path`; pass paths "
+        "and settings explicitly; do process-wide set-up once, inside the entry function or under "
+        "`if __name__ == \"__main__\":`."
+    )
+    bad_example = '''
+import sys
+from pathlib import Path
+
+class Config:
+    sys.path.insert(0, str(Path(__file__).parent.parent))
+'''
+    good_example = '''
+import sys
+from pathlib import Path
+
+def main():
+    sys.path.insert(0, str(Path(__file__).parent.parent))
+'''
+
+    def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
+        if not any(word in module.source for word in _WORDS) or not _imports_effect_module(module):
+            return
+        semantic = module.semantic
+        for node in import_time_nodes(module.tree.body):
+            effect = None
+            if isinstance(node, ast.Call):
+                effect = _call_effect(node, semantic)
+            elif isinstance(node, (ast.Assign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                effect = next(filter(None, (_target_effect(target, semantic) for target in targets)), None)
+            if effect:
+                yield module.finding(self.name, node, f"{effect} when the module is imported")

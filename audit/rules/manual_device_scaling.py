@@ -1,0 +1,140 @@
+"""manual-device-scaling: trainer devices/strategy/batch size written from ``torch.cuda.device_count()``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from audit.model import Finding
+from audit.rule import Remedy, Rule
+from audit.semantic import SemanticModel
+from audit.source import SourceModule
+
+DEVICE_QUERIES = frozenset({"torch.cuda.device_count", "torch.cuda.is_available"})
+SETTINGS = frozenset({"devices", "gpus", "num_devices", "strategy", "batch_size", "num_nodes"})
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _setting_key(target: ast.expr) -> str | None:
+    """``x.devices`` or ``x["devices"]`` -> "devices" when it names a trainer setting."""
+    if isinstance(target, ast.Attribute):
+        key = target.attr
+    elif isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+        key = target.slice.value
+    else:
+        return None
+    return key if key in SETTINGS else None
+
+
+class _Body:
+    """One function (or the module's top level): its device queries, tainted names and setting writes."""
+
+    def __init__(self, statements: list[ast.stmt], semantic: SemanticModel) -> None:
+        self.semantic = semantic
+        self.queries: list[ast.Call] = []
+        self.tainted: set[str] = set()
+        self.writes: list[ast.AST] = []
+        self._visit(statements, guarded=False)
+
+    def _depends(self, expr: ast.AST | None) -> bool:
+        """Whether ``expr`` reads a device query or a name assigned from one."""
+        if expr is None:
+            return False
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Name) and node.id in self.tainted:
+                return True
+            if isinstance(node, ast.Call) and self.semantic.qualified_name(node.func) in DEVICE_QUERIES:
+                self.queries.append(node)
+                return True
+        return False
+
+    def _visit(self, statements: list[ast.stmt], guarded: bool) -> None:
+        for statement in statements:
+            if isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
+                continue
+            if isinstance(statement, (ast.If, ast.While)):
+                inner = guarded | self._depends(statement.test)
+                self._visit(statement.body, inner)
+                self._visit(statement.orelse, inner)
+                continue
+            if isinstance(statement, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                self._assignment(statement, guarded)
+            else:
+                self._calls(statement, guarded)
+            for name in ("body", "orelse", "finalbody"):
+                self._visit(getattr(statement, name, []), guarded)
+            for handler in getattr(statement, "handlers", []):
+                self._visit(handler.body, guarded)
+
+    def _assignment(self, statement: ast.Assign | ast.AugAssign | ast.AnnAssign, guarded: bool) -> None:
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        depends = self._depends(statement.value)
+        for target in targets:
+            if _setting_key(target) and (depends or guarded):
+                self.writes.append(statement)
+            elif isinstance(target, ast.Name) and depends:
+                self.tainted.add(target.id)
+        self._calls(statement.value, guarded)
+
+    def _calls(self, root: ast.AST | None, guarded: bool) -> None:
+        """``Trainer(devices=torch.cuda.device_count())`` and the like."""
+        if root is None:
+            return
+        for node in ast.walk(root):
+            if isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    if keyword.arg in SETTINGS and (self._depends(keyword.value) or guarded):
+                        self.writes.append(keyword)
+
+
+class ManualDeviceScaling(Rule):
+    name = "manual-device-scaling"
+    summary = "Trainer devices, strategy or batch size set by hand from `torch.cuda.device_count()`."
+    remedy = Remedy("Let Lightning pick devices and strategy", "quick-wins", "low", 30, saves="span")
+    rationale = (
+        "Lightning already does this: `Trainer(accelerator=\"auto\", devices=\"auto\", strategy=\"auto\")` "
+        "counts the visible GPUs and picks DDP when there are several. Hand-written scaling (28 lines in the "
+        "trainer this rule comes from) duplicates it with its own config keys next to the trainer's, is "
+        "untested on the machines people actually have, and silently overrides what the config asked for."
+    )
+    advice = (
+        "Delete the block and set `trainer.devices` / `trainer.strategy` in the config (`auto` by default; "
+        "`devices=2 strategy=ddp` as an override for a multi-GPU run). Scale the batch size from "
+        "`trainer.world_size` inside the LightningModule or DataModule if you must."
+    )
+    bad_example = '''
+import torch
+
+def configure(cfg):
+    if torch.cuda.is_available():
+        gpus = torch.cuda.device_count()
+        cfg.trainer.devices = gpus
+        cfg.trainer.strategy = "ddp"
+'''
+    good_example = '''
+import torch
+
+def configure(cfg):
+    accelerator = "gpu" if torch.cuda.is_available() else "cpu"
+    return Trainer(accelerator=accelerator, devices=cfg.trainer.devices, strategy=cfg.trainer.strategy)
+'''
+
+    def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
+        if "cuda" not in module.source:
+            return
+        semantic = module.semantic
+        if not semantic.imports_module("torch"):
+            return
+        bodies = [module.tree.body, *(info.node.body for info in module.functions)]
+        for statements in bodies:
+            body = _Body(statements, semantic)
+            if not body.writes or not body.queries:
+                continue
+            first = min(body.queries, key=lambda node: (node.lineno, node.col_offset))
+            last = max(write.end_lineno or write.lineno for write in body.writes)
+            yield module.finding(
+                self.name, first,
+                f"devices/strategy/batch size written from `{ast.unparse(first.func)}()`: "
+                "Lightning's `devices=\"auto\"` and `strategy` already do this",
+                end_line=max(last, first.end_lineno or first.lineno))

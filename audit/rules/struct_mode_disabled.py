@@ -1,0 +1,80 @@
+"""struct-mode-disabled: ``OmegaConf.set_struct(cfg, False)`` or ``cfg._set_flag("struct", False)``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from audit.model import Finding
+from audit.rule import Remedy, Rule
+from audit.source import SourceModule
+
+SET_STRUCT = frozenset({"omegaconf.OmegaConf.set_struct", "omegaconf.omegaconf.OmegaConf.set_struct"})
+
+
+def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    if len(call.args) > position:
+        return call.args[position]
+    return next((item.value for item in call.keywords if item.arg == keyword), None)
+
+
+def _is_false(node: ast.expr | None) -> bool:
+    """``False``, or a list/tuple of values holding it (``_set_flag(["struct", "readonly"], [False, False])``)."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return any(_is_false(item) for item in node.elts)
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def _names_struct(node: ast.expr | None) -> bool:
+    """``"struct"`` or a list/tuple holding it (``_set_flag`` takes either)."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return any(_names_struct(item) for item in node.elts)
+    return isinstance(node, ast.Constant) and node.value == "struct"
+
+
+class StructModeDisabled(Rule):
+    name = "struct-mode-disabled"
+    summary = "OmegaConf struct mode switched off (`set_struct(cfg, False)`, `_set_flag(\"struct\", False)`)."
+    remedy = Remedy("Keep Hydra configs in struct mode", "quick-wins", "medium", 15, saves="span")
+    rationale = (
+        "Struct mode is what turns a typo in a config key (`cfg.trainer.max_epoch`, `optimiser.lr=...`) into "
+        "an error at start-up. Switched off, the typo reads as a missing value or silently adds a new key, "
+        "and the run trains with the default. Hydra composes configs in struct mode for that reason; "
+        "disabling it to let code add runtime keys hides every such mistake in the whole config."
+    )
+    advice = (
+        "Declare the keys the code needs in the config (with `???` or `null` defaults); on the command line "
+        "add new keys with `+key=value`; where code must add a key, do it in a scoped "
+        "`with open_dict(cfg):` block."
+    )
+    bad_example = '''
+from omegaconf import OmegaConf
+
+def train(cfg):
+    OmegaConf.set_struct(cfg, False)
+    cfg.runtime = {"started": time.time()}
+'''
+    good_example = '''
+from omegaconf import open_dict
+
+def train(cfg):
+    with open_dict(cfg):
+        cfg.runtime = {"started": time.time()}
+'''
+
+    def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
+        if "struct" not in module.source:
+            return
+        for call in module.nodes(ast.Call):
+            func = call.func
+            if not isinstance(func, ast.Attribute):
+                continue
+            if func.attr == "set_struct" and _is_false(_argument(call, 1, "value")):
+                if module.semantic.qualified_name(func) in SET_STRUCT:
+                    yield module.finding(self.name, call, "`OmegaConf.set_struct(..., False)` turns off the "
+                                         "check that catches config key typos")
+            elif (func.attr == "_set_flag" and _names_struct(_argument(call, 0, "flags"))
+                  and _is_false(_argument(call, 1, "values"))):
+                yield module.finding(self.name, call, "`_set_flag(\"struct\", False)` turns off the check that "
+                                     "catches config key typos")
