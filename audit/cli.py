@@ -37,6 +37,9 @@ def _add_scan(commands: argparse._SubParsersAction) -> None:
                       help="pyproject.toml (or a TOML file with the [tool.audit] keys at top level)")
     scan.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: by file count)")
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    scan.add_argument("--measure-imports", action="store_true",
+                      help="import each module heavy-module-import flags in a subprocess (`python -X importtime`) "
+                           "and add the measured time to the finding: this runs the scanned code")
     scan.set_defaults(handler=_run_scan)
 
 
@@ -95,6 +98,10 @@ def _run_scan(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, _common_start(paths))
     settings = with_cli_overrides(settings, args.select, args.ignore)
     result = scan(paths, settings, jobs=args.jobs)
+    if args.measure_imports:
+        from audit.importtime import annotate
+
+        result = annotate(result)
     if args.format == "json":
         from audit.output.json import render
 
