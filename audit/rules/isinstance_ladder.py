@@ -45,8 +45,9 @@ def _ladder(chain: list[ast.If], length: int) -> tuple[ast.expr, list[ast.If]] |
 
 
 def _has_duplicate_bodies(branches: list[ast.If]) -> bool:
-    """Two branches that do exactly the same thing."""
-    bodies = [tuple(ast.dump(statement) for statement in branch.body) for branch in branches]
+    """Two branches that test nothing but the type and do exactly the same thing (one tuple test would do)."""
+    bodies = [tuple(ast.dump(statement) for statement in branch.body) for branch in branches
+              if isinstance(branch.test, ast.Call)]
     return len(set(bodies)) < len(bodies)
 
 
@@ -74,7 +75,9 @@ class IsinstanceLadder(Rule):
         "A ladder of `isinstance` tests on one value means the value can arrive in too many shapes: the "
         "logger switch this rule comes from handled a `DictConfig`, a `dict`, a `bool`, something truthy and "
         "`None`, with two branches doing the same thing. Every reader has to check which branch applies, and "
-        "every new shape adds a branch instead of being rejected where the value enters."
+        "every new shape adds a branch instead of being rejected where the value enters. By default a ladder "
+        "is flagged when two of its plain `isinstance` branches do exactly the same thing: type dispatch "
+        "whose branches all differ (AST visitors, pytree walks) is usually the design, not the problem."
     )
     advice = (
         "Decide the one type the value should have and convert it where it enters (a typed config field, "

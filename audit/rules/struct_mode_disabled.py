@@ -11,6 +11,7 @@ from audit.rule import Remedy, Rule
 from audit.source import SourceModule
 
 SET_STRUCT = frozenset({"omegaconf.OmegaConf.set_struct", "omegaconf.omegaconf.OmegaConf.set_struct"})
+COPIES = frozenset({"copy.deepcopy", "copy.copy"})
 
 
 def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
@@ -20,17 +21,45 @@ def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
 
 
 def _is_false(node: ast.expr | None) -> bool:
-    """``False``, or a list/tuple of values holding it (``_set_flag(["struct", "readonly"], [False, False])``)."""
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return any(_is_false(item) for item in node.elts)
     return isinstance(node, ast.Constant) and node.value is False
 
 
+def _disables_struct(flags: ast.expr | None, values: ast.expr | None) -> bool:
+    """``_set_flag("struct", False)`` or ``_set_flag([..., "struct"], [..., False])``."""
+    if isinstance(flags, (ast.List, ast.Tuple)):
+        if isinstance(values, (ast.List, ast.Tuple)):
+            return any(_names_struct(flag) and _is_false(value) for flag, value in zip(flags.elts, values.elts, strict=False))
+        return any(map(_names_struct, flags.elts)) and _is_false(values)
+    return _names_struct(flags) and _is_false(values)
+
+
 def _names_struct(node: ast.expr | None) -> bool:
-    """``"struct"`` or a list/tuple holding it (``_set_flag`` takes either)."""
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return any(_names_struct(item) for item in node.elts)
     return isinstance(node, ast.Constant) and node.value == "struct"
+
+
+def _is_private_copy(config: ast.expr | None, module: SourceModule) -> bool:
+    """A name bound to ``copy.deepcopy(...)``/``copy.copy(...)``: switching struct off there hides no typo in
+    the config the program reads (Hydra's own ``instantiate`` does this)."""
+    if not isinstance(config, ast.Name):
+        return False
+    binding = module.semantic.binding_of(config)
+    value = binding.value if binding is not None else None
+    return isinstance(value, ast.Call) and module.semantic.qualified_name(value.func) in COPIES
+
+
+def _disabling(call: ast.Call, module: SourceModule) -> str | None:
+    """The message for a call that switches struct mode off on a config the program reads, else None."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    if func.attr == "set_struct" and _is_false(_argument(call, 1, "value")):
+        if module.semantic.qualified_name(func) in SET_STRUCT and not _is_private_copy(_argument(call, 0, "conf"),
+                                                                                       module):
+            return "`OmegaConf.set_struct(..., False)` turns off the check that catches config key typos"
+    elif func.attr == "_set_flag" and _disables_struct(_argument(call, 0, "flags"), _argument(call, 1, "values")):
+        if not _is_private_copy(func.value, module):
+            return "`_set_flag(\"struct\", False)` turns off the check that catches config key typos"
+    return None
 
 
 class StructModeDisabled(Rule):
@@ -67,14 +96,6 @@ def train(cfg):
         if "struct" not in module.source:
             return
         for call in module.nodes(ast.Call):
-            func = call.func
-            if not isinstance(func, ast.Attribute):
-                continue
-            if func.attr == "set_struct" and _is_false(_argument(call, 1, "value")):
-                if module.semantic.qualified_name(func) in SET_STRUCT:
-                    yield module.finding(self.name, call, "`OmegaConf.set_struct(..., False)` turns off the "
-                                         "check that catches config key typos")
-            elif (func.attr == "_set_flag" and _names_struct(_argument(call, 0, "flags"))
-                  and _is_false(_argument(call, 1, "values"))):
-                yield module.finding(self.name, call, "`_set_flag(\"struct\", False)` turns off the check that "
-                                     "catches config key typos")
+            message = _disabling(call, module)
+            if message:
+                yield module.finding(self.name, call, message)
