@@ -44,11 +44,20 @@ def _ladder(chain: list[ast.If], length: int) -> tuple[ast.expr, list[ast.If]] |
     return call.args[0], branches
 
 
-def _has_duplicate_bodies(branches: list[ast.If]) -> bool:
-    """Two branches that test nothing but the type and do exactly the same thing (one tuple test would do)."""
-    bodies = [tuple(ast.dump(statement) for statement in branch.body) for branch in branches
-              if isinstance(branch.test, ast.Call)]
-    return len(set(bodies)) < len(bodies)
+def _has_duplicate_bodies(chain: list[ast.If], branches: list[ast.If]) -> bool:
+    """Two plain ``isinstance`` branches that do exactly the same thing with only plain ``isinstance`` tests
+    between them, so that one tuple test can replace both without reordering other checks."""
+    plain = {id(branch) for branch in branches if isinstance(branch.test, ast.Call)}
+    seen: set[tuple[str, ...]] = set()
+    for node in chain:
+        if id(node) not in plain:
+            seen.clear()  # a condition of another kind: merging across it could change which branch runs
+            continue
+        body = tuple(ast.dump(statement) for statement in node.body)
+        if body in seen:
+            return True
+        seen.add(body)
+    return False
 
 
 def _chain_heads(module: SourceModule) -> list[ast.If]:
@@ -76,7 +85,8 @@ class IsinstanceLadder(Rule):
         "logger switch this rule comes from handled a `DictConfig`, a `dict`, a `bool`, something truthy and "
         "`None`, with two branches doing the same thing. Every reader has to check which branch applies, and "
         "every new shape adds a branch instead of being rejected where the value enters. By default a ladder "
-        "is flagged when two of its plain `isinstance` branches do exactly the same thing: type dispatch "
+        "is flagged when two of its plain `isinstance` branches do exactly the same thing (with only "
+        "`isinstance` tests between them, so one tuple test could replace both): type dispatch "
         "whose branches all differ (AST visitors, pytree walks) is usually the design, not the problem."
     )
     advice = (
@@ -109,11 +119,12 @@ enabled = bool(wandb_cfg.get("enabled", False))
             return
         length, duplicates = options["isinstance-ladder-length"], options["isinstance-ladder-duplicates"]
         for head in _chain_heads(module):
-            ladder = _ladder(_chain(head), length)
+            chain = _chain(head)
+            ladder = _ladder(chain, length)
             if ladder is None:
                 continue
             subject, branches = ladder
-            if duplicates and not _has_duplicate_bodies(branches):
+            if duplicates and not _has_duplicate_bodies(chain, branches):
                 continue
             yield module.finding(
                 self.name, head, f"{len(branches)} `isinstance` tests of `{ast.unparse(subject)}` in one if/elif chain",
