@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Mapping
+from pathlib import PurePath
 from typing import Any
 
 from audit.astutil import import_time_nodes
@@ -43,6 +44,13 @@ def _target_effect(target: ast.expr, semantic: SemanticModel) -> str | None:
     elif semantic.qualified_name(target) == "sys.path":
         return "rebinding `sys.path` changes how every later import resolves"
     return None
+
+
+def _may_have_effects(module: SourceModule) -> bool:
+    """Cheap tests first: a word of an effect in the text, an import of os/sys/multiprocessing/torch."""
+    if PurePath(module.path).name == "__main__.py":
+        return False  # ``python -m package`` runs it as the program; nothing imports it
+    return any(word in module.source for word in _WORDS) and _imports_effect_module(module)
 
 
 def _imports_effect_module(module: SourceModule) -> bool:
@@ -84,7 +92,7 @@ def main():
 '''
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
-        if not any(word in module.source for word in _WORDS) or not _imports_effect_module(module):
+        if not _may_have_effects(module):
             return
         semantic = module.semantic
         for node in import_time_nodes(module.tree.body):
