@@ -95,6 +95,21 @@ def _same_path(left: tuple[_Arm, ...], right: tuple[_Arm, ...]) -> bool:
     return all(chosen.get(statement, arm) == arm for statement, arm in right)
 
 
+def _functions_saving_twice(module: SourceModule) -> list[ast.AST]:
+    """Functions with at least two calls named like a save (``save``, ``save_checkpoint``, ``save_pretrained``)."""
+    counts: dict[int, int] = {}
+    functions: dict[int, ast.AST] = {}
+    for call in module.nodes(ast.Call):
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in SAVE_METHODS or "save" in name:
+            function = module.enclosing_function(call.lineno)
+            if function is not None:
+                counts[id(function.node)] = counts.get(id(function.node), 0) + 1
+                functions[id(function.node)] = function.node
+    return [functions[key] for key, count in counts.items() if count > 1]
+
+
 class DuplicateCheckpointSave(Rule):
     name = "duplicate-checkpoint-save"
     summary = "The same object saved twice (`torch.save`, `save_checkpoint`, `save_pretrained`) on one path."
@@ -130,11 +145,9 @@ def save_best_model(model, ckpt_dir):
             return
         if not any(word in source for word in ("torch.save", "save_checkpoint", "save_pretrained", "import save")):
             return
-        for info in module.functions:
+        for function in _functions_saving_twice(module):
             saves = _Saves(module.semantic)
-            saves.visit(info.node.body, ())
-            if len(saves.found) < 2:
-                continue
+            saves.visit(function.body, ())
             for first, later, saved in saves.duplicates():
                 yield module.finding(self.name, later,
                                      f"`{saved}` is saved again (already saved on line {first.lineno})")

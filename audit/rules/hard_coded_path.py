@@ -22,6 +22,8 @@ DATA_ROOTS = frozenset({"home", "Users", "root", "data", "datasets", "mnt", "med
                         "workspaces", "nfs", "storage", "shared", "projects", "gpfs", "lustre"})
 _POSIX = re.compile(r"/([A-Za-z0-9_.-]+)(/[^\s:;,*?<>|\"']+)")
 _WINDOWS = re.compile(r"[A-Za-z]:[\\/](?!windows|program files)[^*?<>|\"]*", re.IGNORECASE)
+# A quote followed by an absolute path of two components or a drive: no match, no finding (a cheap first test).
+_QUOTED_PATH = re.compile(r"""["'](?:/[A-Za-z0-9_.-]+/[^/\s"']|[A-Za-z]:[\\/])""")
 _PATH_WORDS = ("dir", "path", "root", "file", "folder", "home", "data", "cache", "location", "ckpt", "checkpoint")
 _DEFAULT_GETTERS = frozenset({"get", "getenv", "setdefault", "pop"})
 
@@ -137,8 +139,7 @@ class DataConfig:
     )
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
-        source = module.source
-        if "/" not in source and "\\" not in source:
+        if not _QUOTED_PATH.search(module.source):
             return
         if _is_test_file(module.path, options["test-file-patterns"]):
             return

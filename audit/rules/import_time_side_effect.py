@@ -8,11 +8,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import PurePath
 from typing import Any
 
-from audit.astutil import import_time_nodes
+from audit.astutil import is_main_guard
 from audit.model import Finding
 from audit.rule import Remedy, Rule
 from audit.semantic import SemanticModel
-from audit.source import SourceModule
+from audit.source import Scope, SourceModule
 
 _SYS_PATH_METHODS = frozenset({"insert", "append", "extend", "remove", "pop", "clear"})
 CALLS = {
@@ -24,6 +24,7 @@ CALLS = {
 }
 _MODULES = ("os", "sys", "multiprocessing", "torch")
 _WORDS = ("path", "chdir", "environ", "putenv", "set_start_method")
+_EFFECT_NAMES = _SYS_PATH_METHODS | {"chdir", "putenv", "update", "set_start_method"}
 
 
 def _call_effect(call: ast.Call, semantic: SemanticModel) -> str | None:
@@ -61,6 +62,45 @@ def _imports_effect_module(module: SourceModule) -> bool:
     return False
 
 
+def _last_name(node: ast.AST) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+
+
+def _runs_at_import(scope: Scope) -> bool:
+    """Module scope, or class bodies nested in it (not in a function)."""
+    while scope.kind == "class":
+        scope = scope.parent
+    return scope.kind == "module"
+
+
+def _main_guard_lines(module: SourceModule) -> set[int]:
+    lines: set[int] = set()
+    for node in module.tree.body:
+        if isinstance(node, ast.If) and is_main_guard(node.test):
+            for statement in node.body:
+                lines.update(range(statement.lineno, (statement.end_lineno or statement.lineno) + 1))
+    return lines
+
+
+def _is_candidate(node: ast.Call | ast.Assign | ast.AugAssign) -> bool:
+    if isinstance(node, ast.Call):
+        return _last_name(node.func) in _EFFECT_NAMES
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return any(_last_name(target.value if isinstance(target, ast.Subscript) else target) in {"path", "environ"}
+               for target in targets)
+
+
+def _import_time_candidates(module: SourceModule) -> list[ast.AST]:
+    """Calls named like an effect and assignments to subscripts or ``path``/``environ``, where they run at
+    import time (outside functions and the main guard), read off the shared index."""
+    found = [node for node, scope in module.scoped(ast.Call, ast.Assign, ast.AugAssign)
+             if _is_candidate(node) and _runs_at_import(scope)]
+    if not found:
+        return found
+    guarded = _main_guard_lines(module)
+    return [node for node in found if node.lineno not in guarded]
+
+
 class ImportTimeSideEffect(Rule):
     name = "import-time-side-effect"
     summary = "`sys.path`, `os.chdir`, `os.environ` or the multiprocessing start method changed at import time."
@@ -94,13 +134,12 @@ def main():
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         if not _may_have_effects(module):
             return
-        semantic = module.semantic
-        for node in import_time_nodes(module.tree.body):
+        for node in _import_time_candidates(module):
             effect = None
             if isinstance(node, ast.Call):
-                effect = _call_effect(node, semantic)
-            elif isinstance(node, (ast.Assign, ast.AugAssign)):
+                effect = _call_effect(node, module.semantic)
+            else:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                effect = next(filter(None, (_target_effect(target, semantic) for target in targets)), None)
+                effect = next(filter(None, (_target_effect(target, module.semantic) for target in targets)), None)
             if effect:
                 yield module.finding(self.name, node, f"{effect} when the module is imported")

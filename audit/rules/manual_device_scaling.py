@@ -12,6 +12,7 @@ from audit.semantic import SemanticModel
 from audit.source import SourceModule
 
 DEVICE_QUERIES = frozenset({"torch.cuda.device_count", "torch.cuda.is_available"})
+_QUERY_NAMES = frozenset({"device_count", "is_available"})
 SETTINGS = frozenset({"devices", "gpus", "num_devices", "strategy", "batch_size", "num_nodes"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -88,6 +89,38 @@ class _Body:
                         self.writes.append(keyword)
 
 
+def _call_name(call: ast.Call) -> str:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+
+
+def _names_from_torch(module: SourceModule) -> set[str]:
+    found = set()
+    for node in module.nodes(ast.ImportFrom):
+        if (node.module or "").startswith("torch"):
+            found.update(alias.asname or alias.name for alias in node.names)
+    return found
+
+
+def _device_queries(module: SourceModule) -> list[ast.Call]:
+    """Calls of ``torch.cuda.device_count``/``is_available`` under any alias (cheap tests first)."""
+    source = module.source
+    if "cuda" not in source or not any(key in source for key in SETTINGS):
+        return []
+    names = _QUERY_NAMES | _names_from_torch(module)  # ``from torch.cuda import device_count as dc``
+    calls = [call for call in module.nodes(ast.Call) if _call_name(call) in names]
+    return [call for call in calls if module.semantic.qualified_name(call.func) in DEVICE_QUERIES]
+
+
+def _bodies_with_queries(module: SourceModule) -> list[list[ast.stmt]]:
+    """The module's top level and the functions that call a device query directly."""
+    bodies: dict[int, list[ast.stmt]] = {}
+    for call in _device_queries(module):
+        function = module.enclosing_function(call.lineno)
+        node = function.node if function is not None else module.tree
+        bodies[id(node)] = node.body
+    return list(bodies.values())
+
+
 class ManualDeviceScaling(Rule):
     name = "manual-device-scaling"
     summary = "Trainer devices, strategy or batch size set by hand from `torch.cuda.device_count()`."
@@ -121,14 +154,8 @@ def configure(cfg):
 '''
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
-        if "cuda" not in module.source:
-            return
-        semantic = module.semantic
-        if not semantic.imports_module("torch"):
-            return
-        bodies = [module.tree.body, *(info.node.body for info in module.functions)]
-        for statements in bodies:
-            body = _Body(statements, semantic)
+        for statements in _bodies_with_queries(module):
+            body = _Body(statements, module.semantic)
             if not body.writes or not body.queries:
                 continue
             first = min(body.queries, key=lambda node: (node.lineno, node.col_offset))

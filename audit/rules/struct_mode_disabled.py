@@ -93,7 +93,7 @@ def train(cfg):
 '''
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
-        if "struct" not in module.source:
+        if "set_struct" not in module.source and "_set_flag" not in module.source:
             return
         for call in module.nodes(ast.Call):
             message = _disabling(call, module)
