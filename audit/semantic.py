@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -56,11 +57,20 @@ class SemanticModel:
     """Bindings per scope, name resolution and qualified names for one parsed module."""
 
     def __init__(self, module: SourceModule) -> None:
-        self.module = module
+        # A weak reference: the module caches this model, and a cycle would keep both (and the whole tree)
+        # alive until the cyclic garbage collector runs, which costs more than the model itself.
+        self._module = weakref.ref(module)
         self._table = _Table()
         self._name_scopes: dict[int, Scope] | None = None
         self._uses_marked = False
         self._collect()
+
+    @property
+    def module(self) -> SourceModule:
+        module = self._module()
+        if module is None:
+            raise ReferenceError("the parsed module of this semantic model is gone")
+        return module
 
     # -- building ---------------------------------------------------------------------------------
 

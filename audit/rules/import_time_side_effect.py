@@ -94,7 +94,7 @@ def _import_time_candidates(module: SourceModule) -> list[ast.AST]:
     """Calls named like an effect and assignments to subscripts or ``path``/``environ``, where they run at
     import time (outside functions and the main guard), read off the shared index."""
     found = [node for node, scope in module.scoped(ast.Call, ast.Assign, ast.AugAssign)
-             if _is_candidate(node) and _runs_at_import(scope)]
+             if _runs_at_import(scope) and _is_candidate(node)]
     if not found:
         return found
     guarded = _main_guard_lines(module)

@@ -94,17 +94,29 @@ def _call_name(call: ast.Call) -> str:
 
 
 def _names_from_torch(module: SourceModule) -> set[str]:
+    """What ``from torch.cuda import device_count as dc`` binds."""
     found = set()
     for node in module.nodes(ast.ImportFrom):
-        if (node.module or "").startswith("torch"):
-            found.update(alias.asname or alias.name for alias in node.names)
+        if node.module == "torch.cuda":
+            found.update(alias.asname or alias.name for alias in node.names if alias.name in _QUERY_NAMES)
     return found
+
+
+def _writes_settings(module: SourceModule) -> bool:
+    """Some keyword argument, attribute or subscript named like a trainer setting is written."""
+    if any(keyword.arg in SETTINGS for keyword in module.nodes(ast.keyword)):
+        return True
+    for node in module.nodes(ast.Assign, ast.AugAssign, ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if any(map(_setting_key, targets)):
+            return True
+    return False
 
 
 def _device_queries(module: SourceModule) -> list[ast.Call]:
     """Calls of ``torch.cuda.device_count``/``is_available`` under any alias (cheap tests first)."""
     source = module.source
-    if "cuda" not in source or not any(key in source for key in SETTINGS):
+    if "cuda" not in source or not any(key in source for key in SETTINGS) or not _writes_settings(module):
         return []
     names = _QUERY_NAMES | _names_from_torch(module)  # ``from torch.cuda import device_count as dc``
     calls = [call for call in module.nodes(ast.Call) if _call_name(call) in names]
