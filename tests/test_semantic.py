@@ -93,3 +93,19 @@ def test_the_model_is_built_once_and_only_on_request() -> None:
     module = parse("example.py", SOURCE.encode())
     assert "semantic" not in vars(module)
     assert module.semantic is module.semantic
+
+
+def test_the_model_does_not_keep_its_module_alive() -> None:
+    """No reference cycle: a scanned module (tree, index, model) is freed as soon as the scan drops it."""
+    import gc
+    import weakref
+
+    module = parse("example.py", SOURCE.encode())
+    assert module.semantic.imports_module("torch")
+    gone = weakref.ref(module)
+    gc.disable()
+    try:
+        del module
+        assert gone() is None
+    finally:
+        gc.enable()
