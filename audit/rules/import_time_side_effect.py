@@ -23,7 +23,7 @@ CALLS = {
     "torch.multiprocessing.set_start_method": "`set_start_method` fixes the multiprocessing start method",
 }
 _MODULES = ("os", "sys", "multiprocessing", "torch")
-_WORDS = ("path", "chdir", "environ", "putenv", "set_start_method")
+_WORDS = ("sys.path", "from sys import", "chdir", "environ", "putenv", "set_start_method")
 _EFFECT_NAMES = _SYS_PATH_METHODS | {"chdir", "putenv", "update", "set_start_method"}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -39,15 +40,24 @@ def _is_dataloader(expr: ast.expr, semantic: SemanticModel, hops: int = 3) -> bo
     return False
 
 
-def _trains(loop: ast.For | ast.AsyncFor) -> bool:
-    """The loop body runs a backward pass or an optimizer step."""
-    for node in ast.walk(loop):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in {"backward", "manual_backward"}:
-                return True
-            if node.func.attr == "step" and "optim" in _last_name(node.func.value).lower():
-                return True
-    return False
+def _is_training_call(node: ast.Call) -> bool:
+    """``loss.backward()``, ``self.manual_backward(loss)`` or ``optimizer.step()``."""
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    return func.attr in {"backward", "manual_backward"} or (
+        func.attr == "step" and "optim" in _last_name(func.value).lower())
+
+
+def _training_lines(module: SourceModule) -> list[int]:
+    """Lines of the module's backward passes and optimizer steps, sorted."""
+    return sorted(node.lineno for node in module.nodes(ast.Call) if _is_training_call(node))
+
+
+def _trains(loop: ast.For | ast.AsyncFor, lines: list[int]) -> bool:
+    """The loop body runs a backward pass or an optimizer step (one of ``lines`` lies inside it)."""
+    index = bisect_left(lines, loop.lineno)
+    return index < len(lines) and lines[index] <= (loop.end_lineno or loop.lineno)
 
 
 def _is_step_guard(test: ast.expr) -> bool:
@@ -81,9 +91,9 @@ def _step_bodies(module: SourceModule) -> list[tuple[list[ast.stmt], str]]:
     bodies = [(info.node.body, "in `training_step`") for info in module.functions
               if info.node.name == "training_step" and "." in info.qualname]
     source = module.source
-    loops = module.nodes(ast.For, ast.AsyncFor) if "backward" in source or ".step(" in source else []
-    for loop in loops:
-        if _is_dataloader(loop.iter, module.semantic) and _trains(loop):
+    lines = _training_lines(module) if "backward" in source or ".step(" in source else []
+    for loop in module.nodes(ast.For, ast.AsyncFor) if lines else ():
+        if _trains(loop, lines) and _is_dataloader(loop.iter, module.semantic):
             bodies.append((loop.body, f"in the loop over `{ast.unparse(loop.iter)}`"))
     return bodies
 
