@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import PurePath
 from typing import Any
 
-from audit.astutil import import_time_nodes, is_main_guard
+from audit.astutil import is_main_guard
 from audit.model import Finding
 from audit.rule import Option, Remedy, Rule, string_list
 from audit.semantic import SemanticModel
@@ -83,16 +83,21 @@ def _is_type_checking(test: ast.expr) -> bool:
     return name == "TYPE_CHECKING"
 
 
-def _module_scope_imports(module: SourceModule) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Imports that run when the module is imported (``if TYPE_CHECKING:`` and class bodies aside)."""
-    skipped: set[int] = set()
-    for node in import_time_nodes(module.tree.body):
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
-            skipped.update(id(child) for statement in node.body for child in ast.walk(statement))
-        elif isinstance(node, ast.ClassDef):
-            skipped.update(id(child) for child in ast.walk(node))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in skipped:
-            yield node
+def _lines_of(blocks: list[list[ast.stmt]]) -> set[int]:
+    return {line for block in blocks for statement in block
+            for line in range(statement.lineno, (statement.end_lineno or statement.lineno) + 1)}
+
+
+def _module_scope_imports(module: SourceModule) -> list[ast.Import | ast.ImportFrom]:
+    """Imports that run when the module is imported, read off the shared index (``if TYPE_CHECKING:``, the
+    main guard's body, class bodies and functions aside)."""
+    found = [node for node, scope in module.scoped(ast.Import, ast.ImportFrom) if scope.kind == "module"]
+    if not found:
+        return found
+    skipped = [node.body for node, scope in module.scoped(ast.If)
+               if scope.kind == "module" and (_is_type_checking(node.test) or is_main_guard(node.test))]
+    lines = _lines_of(skipped)
+    return [node for node in found if node.lineno not in lines]
 
 
 class HeavyModuleImport(Rule):
@@ -136,8 +141,7 @@ def main(cfg):
         heavy = frozenset(options["heavy-modules"])
         if heavy.intersection(PurePath(module.path).parts[:-1]):
             return  # a module inside a heavy package pays for that package on import whatever it does
-        flagged = [(node, names) for node in _module_scope_imports(module)
-                   if (names := _heavy_names(node, heavy))]
+        flagged = [(node, names) for node in _module_scope_imports(module) if (names := _heavy_names(node, heavy))]
         if not flagged or not is_entry_module(module):
             return
         for node, names in flagged:
