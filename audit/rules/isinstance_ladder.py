@@ -84,10 +84,9 @@ class IsinstanceLadder(Rule):
         "A ladder of `isinstance` tests on one value means the value can arrive in too many shapes: the "
         "logger switch this rule comes from handled a `DictConfig`, a `dict`, a `bool`, something truthy and "
         "`None`, with two branches doing the same thing. Every reader has to check which branch applies, and "
-        "every new shape adds a branch instead of being rejected where the value enters. By default a ladder "
-        "is flagged when two of its plain `isinstance` branches do exactly the same thing (with only "
-        "`isinstance` tests between them, so one tuple test could replace both): type dispatch "
-        "whose branches all differ (AST visitors, pytree walks) is usually the design, not the problem."
+        "every new shape adds a branch instead of being rejected where the value enters. (Flagged by default "
+        "only when two branches could merge into one tuple test: dispatch whose branches all differ is "
+        "usually the design.)"
     )
     advice = (
         "Decide the one type the value should have and convert it where it enters (a typed config field, "
