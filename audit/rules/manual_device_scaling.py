@@ -61,8 +61,10 @@ class _Body:
                 continue
             if isinstance(statement, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
                 self._assignment(statement, guarded)
-            else:
-                self._calls(statement, guarded)
+            else:  # the statement's own expressions; nested blocks follow
+                for child in ast.iter_child_nodes(statement):
+                    if not isinstance(child, (ast.stmt, ast.excepthandler)):
+                        self._calls(child, guarded)
             for name in ("body", "orelse", "finalbody"):
                 self._visit(getattr(statement, name, []), guarded)
             for handler in getattr(statement, "handlers", []):
