@@ -15,8 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from audit.model import Finding
+
+if TYPE_CHECKING:
+    from audit.semantic import SemanticModel
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -154,6 +158,13 @@ class SourceModule:
                 _push_children(node, scope, prefix, function, stack)
         index.link_functions()
         return index
+
+    @cached_property
+    def semantic(self) -> SemanticModel:
+        """Bindings, scopes and qualified names (``audit.semantic``), built on first use."""
+        from audit.semantic import SemanticModel
+
+        return SemanticModel(self)
 
     def nodes(self, *types: type) -> list[ast.AST]:
         """Every node of the given types (one walk of the tree serves all calls)."""

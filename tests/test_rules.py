@@ -28,6 +28,15 @@ MESSAGE_VARIANTS = {
     "long-function": ("lines long",),
     "global-statement": ("shares mutable module state",),
     "unused-import": ("is imported but never used",),
+    "heavy-module-import": ("import it where it is used",),
+    "manual-device-scaling": ("already do this",),
+    "struct-mode-disabled": ("catches config key typos",),
+    "isinstance-ladder": ("in one if/elif chain",),
+    "import-time-side-effect": ("when the module is imported",),
+    "sync-in-training-loop": ("waits for the device on every step",),
+    "dataloader-worker-mismatch": ("but `num_workers` is",),
+    "duplicate-checkpoint-save": ("is saved again",),
+    "hard-coded-path": ("is an absolute path on one machine",),
 }
 
 
