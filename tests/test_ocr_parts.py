@@ -63,7 +63,7 @@ def test_default_config_is_lightning_auto() -> None:
     config = compose_config()
     assert (config.trainer.accelerator, config.trainer.devices, config.trainer.strategy) == ("auto", "auto", "auto")
     assert config.trainer.deterministic == "warn" and config.logger.kind == "csv"
-    assert list(config.callbacks) == ["model_checkpoint", "epoch_log"]
+    assert list(config.callbacks) == ["model_checkpoint", "last_checkpoint", "epoch_log"]
     assert config.callbacks.model_checkpoint.filename == "epoch{epoch:03d}-step{step:06d}"
     assert compose_config(overrides=["experiment=full"]).trainer.precision == "bf16-mixed"
 

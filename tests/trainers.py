@@ -38,10 +38,10 @@ def trainer_env() -> dict[str, str]:
     return {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
 
 
-def run_command(module: str, run_dir: Path | None, *overrides: str,
-                timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_command(module: str, run_dir: Path | None, *overrides: str, timeout: float = 300,
+                cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """Run a trainer entry point to its end; stdout and stderr together in ``stdout``."""
-    return subprocess.run(trainer_command(module, run_dir, *overrides), cwd=ROOT, stdout=subprocess.PIPE,
+    return subprocess.run(trainer_command(module, run_dir, *overrides), cwd=cwd, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=timeout, env=trainer_env(), check=False)
 
 

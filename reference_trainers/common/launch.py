@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from reference_trainers.common.errors import UsageError, one_line
+from reference_trainers.common.errors import UsageError
 
 EXIT_USAGE = 2
 
@@ -49,14 +49,18 @@ def register(spec: TrainerSpec) -> None:
 
 def describe(error: BaseException) -> str:
     """One line for a config or override error: the key, then what was wrong with it."""
+    from hydra.errors import MissingConfigException, OverrideParseException
+
     cause = error.__cause__ if isinstance(error.__cause__, OmegaConfBaseException) else error
+    message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
     key = getattr(cause, "full_key", None)
-    message = one_line(cause) if cause is not error else str(error).strip().splitlines()[0]
-    if isinstance(cause, OmegaConfBaseException):
-        message = str(cause).strip().splitlines()[0]
-        if "not in struct" in message and key:
-            return f"unknown config key '{key}' (see --cfg job for the keys there are)"
-    return f"{key}: {message}" if key and key not in message else message
+    if key and key not in message:
+        message = f"{key}: {message}"
+    if isinstance(error, OverrideParseException):
+        message = f"cannot parse override '{error.override}': {message}"
+    if isinstance(error, MissingConfigException) and getattr(error, "options", None):
+        message += f" (options: {', '.join(error.options)})"
+    return message
 
 
 def launch(spec: TrainerSpec, argv: list[str] | None = None) -> None:
@@ -65,6 +69,7 @@ def launch(spec: TrainerSpec, argv: list[str] | None = None) -> None:
     from hydra.errors import HydraException
 
     from reference_trainers.common import resume
+    from reference_trainers.common.composition import check_command_line
 
     arguments = sys.argv[1:] if argv is None else list(argv)
     wants_full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
@@ -75,6 +80,7 @@ def launch(spec: TrainerSpec, argv: list[str] | None = None) -> None:
         arguments = resume.plan(spec, arguments)
         if arguments is None:
             return
+        check_command_line(spec, arguments)
         sys.argv = [sys.argv[0], *arguments]
 
         @hydra.main(version_base="1.3", config_path=f"pkg://{spec.config_package}", config_name=spec.config_name)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from omegaconf import OmegaConf
 
 from reference_trainers.common.checkpoints import require_readable, resume_checkpoint
+from reference_trainers.common.composition import compose_config, override_key
 from reference_trainers.common.errors import UsageError
 
 if TYPE_CHECKING:
@@ -24,11 +25,6 @@ if TYPE_CHECKING:
 
 # Keys never carried over from the saved run: resume itself and where it starts from.
 _NOT_CARRIED = {"resume", "ckpt_path"}
-
-
-def _key(override: str) -> str:
-    """The key or group an override sets (``+trainer.x=1`` -> ``trainer.x``, ``logger=csv`` -> ``logger``)."""
-    return override.split("=", 1)[0].lstrip("+~")
 
 
 def _saved_run(run_dir: Path) -> tuple[list[str], Any, dict[str, Any] | None]:
@@ -40,14 +36,6 @@ def _saved_run(run_dir: Path) -> tuple[list[str], Any, dict[str, Any] | None]:
     summary_path = run_dir / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.is_file() else None
     return overrides, OmegaConf.load(hydra_dir / "config.yaml"), summary
-
-
-def _compose(spec: TrainerSpec, overrides: list[str]) -> Any:
-    from hydra import compose, initialize_config_module
-
-    task_overrides = [item for item in overrides if not _key(item).startswith("hydra.")]
-    with initialize_config_module(config_module=spec.config_package, version_base="1.3"):
-        return compose(config_name=spec.config_name, overrides=task_overrides)
 
 
 def _check_shape(spec: TrainerSpec, run_dir: Path, saved: Any, composed: Any) -> None:
@@ -76,24 +64,24 @@ def _value(override: str) -> str:
 
 def _run_dir_argument(arguments: list[str]) -> Path | None:
     """The run directory of the last ``resume=`` argument, or None."""
-    values = [_value(item) for item in arguments if "=" in item and _key(item) == "resume"]
+    values = [_value(item) for item in arguments if "=" in item and override_key(item) == "resume"]
     return Path(values[-1]).expanduser().resolve() if values and values[-1] not in ("", "null") else None
 
 
 def _planned_overrides(run_dir: Path, saved_overrides: list[str], given: list[str],
                        summary: dict[str, Any] | None) -> list[str]:
     """Saved overrides not overridden now, then the given ones, then where to start from."""
-    if any(_key(item) == "hydra.run.dir" and Path(_value(item)).resolve() == run_dir for item in given):
+    if any(override_key(item) == "hydra.run.dir" and Path(_value(item)).resolve() == run_dir for item in given):
         raise UsageError(f"resume={run_dir}: a resumed run writes a new run directory; drop hydra.run.dir")
-    given_keys = {_key(item) for item in given if "=" in item}
-    carried = [item for item in saved_overrides if _key(item) not in given_keys | _NOT_CARRIED]
+    given_keys = {override_key(item) for item in given if "=" in item}
+    carried = [item for item in saved_overrides if override_key(item) not in given_keys | _NOT_CARRIED]
     start = [] if "ckpt_path" in given_keys else [f"ckpt_path={resume_checkpoint(run_dir, summary)}"]
     return [*carried, *given, f"resume={run_dir}", *start]
 
 
 def _check_checkpoint_argument(arguments: list[str]) -> None:
     """Refuse an unreadable ``ckpt_path=`` before Hydra creates a run directory."""
-    values = [_value(item) for item in arguments if "=" in item and _key(item) == "ckpt_path"]
+    values = [_value(item) for item in arguments if "=" in item and override_key(item) == "ckpt_path"]
     if values and values[-1] not in ("", "null"):
         require_readable(values[-1])
 
@@ -106,9 +94,9 @@ def plan(spec: TrainerSpec, arguments: list[str]) -> list[str] | None:
         return arguments
     saved_overrides, saved, summary = _saved_run(run_dir)
     options = [item for item in arguments if "=" not in item]  # Hydra's own flags (--cfg job, -m), kept first
-    given = [item for item in arguments if "=" in item and _key(item) != "resume"]
+    given = [item for item in arguments if "=" in item and override_key(item) != "resume"]
     planned = _planned_overrides(run_dir, saved_overrides, given, summary)
-    composed = _compose(spec, planned)
+    composed = compose_config(spec, planned)
     _check_shape(spec, run_dir, saved, composed)
     _check_checkpoint_argument(planned)
     if _nothing_left(saved, composed, summary):

@@ -21,10 +21,11 @@ class RunSummary(pl.Callback):
     """Collects train losses, timing and throughput; rank 0 writes ``summary.json`` at the end of fit."""
 
     def __init__(self, trainer_name: str, monitor: str, output_dir: str, resumed_from: str | None = None,
-                 lineage_first_loss: float | None = None) -> None:
+                 lineage_first_loss: float | None = None, checkpoint_dir: str | None = None) -> None:
         self.trainer_name = trainer_name
         self.monitor = monitor
         self.path = Path(output_dir) / "summary.json"
+        self.last_checkpoint = Path(checkpoint_dir or Path(output_dir) / "checkpoints") / "last.ckpt"
         self.resumed_from = resumed_from
         self.lineage_first_loss = lineage_first_loss
         self.first_loss: float | None = None
@@ -56,7 +57,6 @@ class RunSummary(pl.Callback):
         checkpoint = trainer.checkpoint_callback
         if not self._train_seconds and self._started:  # stopped before on_train_end
             self._train_seconds = time.perf_counter() - self._started
-        last = getattr(checkpoint, "last_model_path", None) or None
         summary = {
             "trainer": self.trainer_name,
             "status": status,
@@ -75,7 +75,7 @@ class RunSummary(pl.Callback):
             "val_metric": self.monitor,
             "val_value": float(metric) if metric is not None else None,
             "best_checkpoint": getattr(checkpoint, "best_model_path", None) or None,
-            "resume_checkpoint": last,
+            "resume_checkpoint": str(self.last_checkpoint) if self.last_checkpoint.is_file() else None,
             "resumed_from": self.resumed_from,
             "lineage_first_train_loss": self.lineage_first_loss if self.resumed_from else self.first_loss,
             "peak_gpu_memory_mib": _peak_gpu_memory(trainer),

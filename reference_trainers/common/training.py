@@ -84,7 +84,8 @@ def _assemble(config: DictConfig, trainer_name: str,
     datamodule = instantiate(config.data)
     model = instantiate(config.model)
     summary = RunSummary(trainer_name, config.monitor.metric, str(output_dir), resumed_from=config.resume,
-                         lineage_first_loss=_lineage_first_loss(config.resume))
+                         lineage_first_loss=_lineage_first_loss(config.resume),
+                         checkpoint_dir=config.paths.checkpoint_dir)
     logger = build_logger(config.logger, save_dir=str(output_dir / "logs"))
     callbacks = [*build_callbacks(config), summary, GracefulStop(config.paths.checkpoint_dir), RngState(),
                  *extra_callbacks]
