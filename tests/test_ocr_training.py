@@ -81,6 +81,16 @@ def test_ddp_on_two_cpu_processes(tmp_path: Path) -> None:
     assert list(tmp_path.rglob("summary.json")) == [tmp_path / "summary.json"]
 
 
+def test_sigterm_to_rank_zero_stops_every_ddp_rank_at_the_same_step(tmp_path: Path) -> None:
+    done = run_command(OCR, tmp_path, *TINY, "trainer.devices=2", "trainer.strategy=ddp", "trainer.max_epochs=1",
+                       "data.train_size=1024", *stop_at(5, rank=0))
+    assert done.returncode == 143, done.stdout[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert (summary["status"], summary["steps"], summary["world_size"]) == ("interrupted", 5, 2)
+    assert [path.name for path in (tmp_path / "checkpoints").glob("interrupted-*")] == ["interrupted-step000005.ckpt"]
+    assert list(tmp_path.rglob("summary.json")) == [tmp_path / "summary.json"]
+
+
 def test_sigterm_then_resume_continues_exactly(tiny_run: Path, tmp_path: Path) -> None:
     first = tmp_path / "first"
     stopped = run_command(OCR, first, *TINY, *stop_at(20))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -21,9 +22,9 @@ from tests.helpers import ROOT  # noqa: E402
 from tests.trainers import file_hashes, trainer_env  # noqa: E402
 
 
-def ocr(*arguments: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def ocr(*arguments: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "reference_trainers.ocr", *arguments], cwd=cwd,
-                          capture_output=True, text=True, timeout=120, env=trainer_env(), check=False)
+                          capture_output=True, text=True, timeout=120, env=env or trainer_env(), check=False)
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess[str], *fragments: str) -> None:
@@ -44,6 +45,16 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], *fragments: st
 def test_bad_override_is_one_line_and_exit_2(override: str, fragments: tuple[str, ...], tmp_path: Path) -> None:
     assert_one_line_error(ocr(override, f"hydra.run.dir={tmp_path / 'run'}"), *fragments)
     assert not (tmp_path / "run").exists()  # refused before Hydra made a run directory
+
+
+def test_config_answers_and_errors_never_import_torch(tmp_path: Path) -> None:
+    (tmp_path / "torch").mkdir()
+    (tmp_path / "torch" / "__init__.py").write_text("raise ImportError('torch was imported')\n")
+    env = {**trainer_env(), "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    shown = ocr("--cfg", "job", "experiment=smoke", env=env)
+    assert shown.returncode == 0 and "batch_size: 32" in shown.stdout, shown.stderr
+    assert_one_line_error(ocr("trainer.max_epochs=abc", env=env), "trainer.max_epochs")
+    assert ocr("--help", env=env).returncode == 0
 
 
 @pytest.mark.skipif(importlib.util.find_spec("wandb") is not None, reason="wandb is installed")

@@ -38,14 +38,14 @@ def trainer_env() -> dict[str, str]:
     return {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
 
 
-def run_command(module: str, run_dir: Path | None, *overrides: str, timeout: float = 300,
+def run_command(module: str, run_dir: Path | None, *overrides: str, timeout: float = 600,
                 cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """Run a trainer entry point to its end; stdout and stderr together in ``stdout``."""
     return subprocess.run(trainer_command(module, run_dir, *overrides), cwd=cwd, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=timeout, env=trainer_env(), check=False)
 
 
-def run_trainer(module: str, run_dir: Path, *overrides: str, timeout: float = 300) -> dict:
+def run_trainer(module: str, run_dir: Path, *overrides: str, timeout: float = 600) -> dict:
     """Run a Hydra trainer to completion and return its ``summary.json``."""
     done = run_command(module, run_dir, *overrides, timeout=timeout)
     assert done.returncode == 0, done.stdout[-5000:]
@@ -65,18 +65,19 @@ class SignalAtStep:
     so a test interrupts a run at an exact step instead of after a guessed delay.
     """
 
-    def __new__(cls, step: int, signum: int = 15):
+    def __new__(cls, step: int, signum: int = 15, rank: int | None = None):
         import lightning.pytorch as pl
 
         class _SignalAtStep(pl.Callback):
             def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-                if trainer.global_step == step:
+                if trainer.global_step == step and rank in (None, trainer.global_rank):
                     os.kill(os.getpid(), signum)
 
         return _SignalAtStep()
 
 
-def stop_at(step: int, signum: int = 15) -> tuple[str, ...]:
-    """Overrides that make a run signal itself at ``step``."""
+def stop_at(step: int, signum: int = 15, rank: int | None = None) -> tuple[str, ...]:
+    """Overrides that make a run (or one rank of it) signal itself at ``step``."""
+    only_rank = (f"+callbacks.stop.rank={rank}",) if rank is not None else ()
     return ("+callbacks.stop._target_=tests.trainers.SignalAtStep", f"+callbacks.stop.step={step}",
-            f"+callbacks.stop.signum={signum}")
+            f"+callbacks.stop.signum={signum}", *only_rank)

@@ -61,8 +61,9 @@ class GracefulStop(pl.Callback):
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
                            batch_idx: int) -> None:
-        signum = torch.tensor(self.received or 0, device=pl_module.device)
-        signum = int(trainer.strategy.reduce(signum, reduce_op="max"))
+        signum = self.received or 0
+        if trainer.world_size > 1:  # any rank signalled: every rank stops at this step
+            signum = int(trainer.strategy.reduce(torch.tensor(signum, device=pl_module.device), reduce_op="max"))
         if signum == 0:
             return
         checkpoint = self.checkpoint_dir / interrupted_name(trainer.global_step)
