@@ -96,6 +96,18 @@ def _assemble(config: DictConfig, trainer_name: str,
     return trainer, model, datamodule, summary
 
 
+def _wait_for_every_rank() -> None:
+    """Under DDP, no rank exits before rank 0 has written the summary.
+
+    Lightning's launcher kills the whole job, rank 0 included, once a child process
+    exits with a non-zero status; children stopped by a signal exit with 128 + N.
+    """
+    import torch.distributed as distributed
+
+    if distributed.is_available() and distributed.is_initialized():
+        distributed.barrier()
+
+
 def fit(config: DictConfig, trainer_name: str, extra_callbacks: Sequence[pl.Callback] = ()) -> dict[str, Any]:
     """Build data, model and trainer from ``config``, train, write ``summary.json`` and return it.
 
@@ -113,8 +125,10 @@ def fit(config: DictConfig, trainer_name: str, extra_callbacks: Sequence[pl.Call
     try:
         trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
     except RunInterrupted as stop:
-        return summary.write(trainer, time.perf_counter() - started, "interrupted",
-                             {"signal": stop.signum, "resume_checkpoint": str(stop.checkpoint)})
+        written = summary.write(trainer, time.perf_counter() - started, "interrupted",
+                                {"signal": stop.signum, "resume_checkpoint": str(stop.checkpoint)})
+        _wait_for_every_rank()
+        return written
     except Exception as error:
         write = partial(summary.write, trainer, time.perf_counter() - started, "failed")
         raise _record_failure(output_dir, write, error, trainer.is_global_zero) from error
