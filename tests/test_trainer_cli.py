@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("hydra")
+yaml = pytest.importorskip("yaml")
 
 from tests.helpers import ROOT  # noqa: E402
 from tests.trainers import file_hashes, trainer_env  # noqa: E402
@@ -62,9 +63,9 @@ def test_missing_logger_package_names_the_extra(tmp_path: Path) -> None:
     assert_one_line_error(ocr("logger=wandb", f"hydra.run.dir={tmp_path}"), "'wandb' package", "'wandb' extra")
 
 
-def fake_run(tmp_path: Path, summary: dict | None, *overrides: str) -> Path:
+def fake_run(tmp_path: Path, summary: dict | None, *overrides: str, name: str = "first") -> Path:
     """A run directory as Hydra leaves one, with a checkpoint archive and, if given, a summary."""
-    run_dir = tmp_path / "first"
+    run_dir = tmp_path / name
     (run_dir / ".hydra").mkdir(parents=True)
     config = ocr("--cfg", "job", *overrides)
     assert config.returncode == 0, config.stderr
@@ -79,11 +80,13 @@ def fake_run(tmp_path: Path, summary: dict | None, *overrides: str) -> Path:
 
 
 def test_resume_reapplies_the_saved_overrides_then_the_new_ones(tmp_path: Path) -> None:
-    run_dir = fake_run(tmp_path, None, "experiment=smoke", "trainer.max_epochs=3")
+    # A name Hydra's override grammar would split: the planned overrides quote it.
+    run_dir = fake_run(tmp_path, None, "experiment=smoke", "trainer.max_epochs=3", name="first run, a=b")
     done = ocr(f"resume={run_dir}", "trainer.max_epochs=5", "--cfg", "job")
     assert done.returncode == 0, done.stderr
-    assert "max_epochs: 5" in done.stdout and "batch_size: 32" in done.stdout
-    assert f"resume: {run_dir}" in done.stdout and f"ckpt_path: {run_dir}/checkpoints/last.ckpt" in done.stdout
+    config = yaml.safe_load(done.stdout)
+    assert config["trainer"]["max_epochs"] == 5 and config["data"]["batch_size"] == 32
+    assert config["resume"] == str(run_dir) and config["ckpt_path"] == f"{run_dir}/checkpoints/last.ckpt"
 
 
 def test_resume_refuses_a_change_of_model_shape(tmp_path: Path) -> None:

@@ -10,8 +10,18 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 
 PLAIN_FORMAT = "[%(asctime)s] %(levelname)s %(message)s"
+# Warnings that say nothing a run can act on, by message.
+KNOWN_WARNINGS = (
+    # Data is rendered on the training device from indices; worker processes would only add start-up time.
+    r".*does not have many workers.*",
+    # Raised inside Lightning 2.6 against torch 2.13's pytree API.
+    r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",
+    # A resumed run writes its checkpoints into its own new run directory, by design.
+    r".*The dirpath has changed from.*",
+)
 # Loggers that get a handler of their own when their package is imported.
 LIBRARY_LOGGERS = ("lightning", "lightning.pytorch", "lightning.fabric", "lightning_fabric", "torchmetrics")
 
@@ -45,3 +55,9 @@ def route_library_logs() -> None:
         library_logger.handlers.clear()
         library_logger.propagate = True
     logging.captureWarnings(True)
+
+
+def silence_known_warnings() -> None:
+    """Ignore the warnings in ``KNOWN_WARNINGS``; every other warning reaches the console once."""
+    for message in KNOWN_WARNINGS:
+        warnings.filterwarnings("ignore", message=message)

@@ -11,6 +11,7 @@ reported and left alone. The old run directory is only read.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +60,15 @@ def _nothing_left(saved: Any, composed: Any, summary: dict[str, Any] | None) -> 
 
 
 def _value(override: str) -> str:
-    return override.split("=", 1)[1]
+    """The value an override sets, without the quotes Hydra's syntax may need around it."""
+    value = override.split("=", 1)[1]
+    return value[1:-1] if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"" else value
+
+
+def _quoted(path: Path) -> str:
+    """``path`` as a Hydra override value: quoted when it holds characters Hydra's grammar gives meaning to."""
+    text = str(path)
+    return text if re.fullmatch(r"[\w./@+-]+", text) else "'" + text.replace("'", "\\'") + "'"
 
 
 def _run_dir_argument(arguments: list[str]) -> Path | None:
@@ -75,8 +84,8 @@ def _planned_overrides(run_dir: Path, saved_overrides: list[str], given: list[st
         raise UsageError(f"resume={run_dir}: a resumed run writes a new run directory; drop hydra.run.dir")
     given_keys = {override_key(item) for item in given if "=" in item}
     carried = [item for item in saved_overrides if override_key(item) not in given_keys | _NOT_CARRIED]
-    start = [] if "ckpt_path" in given_keys else [f"ckpt_path={resume_checkpoint(run_dir, summary)}"]
-    return [*carried, *given, f"resume={run_dir}", *start]
+    start = [] if "ckpt_path" in given_keys else [f"ckpt_path={_quoted(resume_checkpoint(run_dir, summary))}"]
+    return [*carried, *given, f"resume={_quoted(run_dir)}", *start]
 
 
 def _check_checkpoint_argument(arguments: list[str]) -> None:

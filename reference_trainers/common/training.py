@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import time
 import traceback
-import warnings
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -18,21 +16,11 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from reference_trainers.common.checkpoints import require_readable
-from reference_trainers.common.console import route_library_logs
+from reference_trainers.common.console import route_library_logs, silence_known_warnings
 from reference_trainers.common.errors import one_line
 from reference_trainers.common.loggers import build_logger
 from reference_trainers.common.stopping import GracefulStop, RngState, RunInterrupted
 from reference_trainers.common.summary import RunSummary
-
-log = logging.getLogger(__name__)
-
-# Data is rendered on the training device from indices; worker processes would only add start-up time.
-warnings.filterwarnings("ignore", message=r".*does not have many workers.*")
-# Raised inside Lightning 2.6 against torch 2.13's pytree API; nothing a run can change.
-warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated.*")
-# A resumed run writes its checkpoints in its own new run directory, by design.
-warnings.filterwarnings("ignore", message=r".*The dirpath has changed from.*")
-route_library_logs()
 
 
 def build_callbacks(config: DictConfig) -> list[pl.Callback]:
@@ -116,6 +104,8 @@ def fit(config: DictConfig, trainer_name: str, extra_callbacks: Sequence[pl.Call
     ``RunFailed``.
     """
     started = time.perf_counter()
+    silence_known_warnings()
+    route_library_logs()
     ckpt_path = str(require_readable(config.ckpt_path)) if config.ckpt_path else None
     output_dir = Path(config.paths.output_dir)
     try:
