@@ -27,13 +27,68 @@ def caught_names(handler: ast.ExceptHandler) -> list[str] | None:
     """
     if handler.type is None:
         return None
-    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return [dotted_name(node) or "?" for node in types]
+    names: list[str] = []
+    pending = [handler.type]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Tuple):
+            pending.extend(reversed(node.elts))  # ``except ((A, B), C)`` catches A, B and C
+        else:
+            names.append(dotted_name(node) or "?")
+    return names
 
 
-def contains_raise(statements: list[ast.stmt]) -> bool:
-    """Whether a ``raise`` appears anywhere in ``statements``."""
-    return any(isinstance(node, ast.Raise) for statement in statements for node in ast.walk(statement))
+BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def is_broad(handler: ast.ExceptHandler) -> bool:
+    """A bare ``except:`` or one that catches ``Exception``/``BaseException`` (alone or in a tuple)."""
+    names = caught_names(handler)
+    return names is None or bool(BROAD_EXCEPTIONS.intersection(names))
+
+
+def leaving_statements(statements: list[ast.stmt]) -> Iterator[ast.Raise | ast.Return]:
+    """The ``raise`` and ``return`` statements that leave a block when they run.
+
+    Not those in a nested ``def``, ``lambda`` or ``class`` (they run elsewhere), nor a
+    ``raise`` in the body of an inner ``try`` whose handler catches it (see ``_swallows``).
+    """
+    stack: list[tuple[ast.AST, tuple[ast.Try, ...]]] = [(statement, ()) for statement in reversed(statements)]
+    while stack:
+        node, guards = stack.pop()
+        if isinstance(node, _NESTED_SCOPES):
+            continue
+        if isinstance(node, ast.Raise) and not any(_swallows(guard, node) for guard in guards):
+            yield node
+        elif isinstance(node, ast.Return):
+            yield node
+        stack.extend(reversed(_guarded_children(node, guards)))
+
+
+def _guarded_children(node: ast.AST, guards: tuple[ast.Try, ...]) -> list[tuple[ast.AST, tuple[ast.Try, ...]]]:
+    """Child nodes with the ``try`` statements whose handlers guard them (a ``try`` body gains its own)."""
+    if not isinstance(node, (ast.Try, ast.TryStar)):
+        return [(child, guards) for child in ast.iter_child_nodes(node)]
+    inner = (*guards, node) if node.handlers else guards
+    children = [(child, inner) for child in node.body]
+    return children + [(child, guards) for part in (node.handlers, node.orelse, node.finalbody) for child in part]
+
+
+def _swallows(statement: ast.Try, raised: ast.Raise) -> bool:
+    """Whether a handler of ``statement`` catches what ``raised`` raises (any broad handler does)."""
+    raised_name = dotted_name(raised.exc.func if isinstance(raised.exc, ast.Call) else raised.exc) \
+        if raised.exc is not None else None
+    for handler in statement.handlers:
+        names = caught_names(handler)
+        if names is None or BROAD_EXCEPTIONS.intersection(names) or (raised_name and raised_name in names):
+            return True
+    return False
+
+
+def propagates(statements: list[ast.stmt]) -> bool:
+    """Whether a ``raise`` in ``statements`` lets an exception leave them."""
+    return any(isinstance(node, ast.Raise) for node in leaving_statements(statements))
 
 
 def import_time_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:

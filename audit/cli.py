@@ -45,6 +45,9 @@ def _add_scan(commands: argparse._SubParsersAction) -> None:
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     scan.add_argument("--force-exclude", action="store_true",
                       help="apply `exclude` and the default excludes to named paths too (for pre-commit)")
+    scan.add_argument("--measure-imports", action="store_true",
+                      help="import each module heavy-module-import flags in a subprocess (`python -X importtime`) "
+                           "and add the measured time to the finding: this runs the scanned code")
     scan.set_defaults(handler=_run_scan)
 
 
@@ -104,6 +107,10 @@ def _run_scan(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, _common_start(paths))
     settings = with_cli_overrides(settings, args.select, args.ignore, force_exclude=args.force_exclude)
     result = scan(paths, settings, jobs=args.jobs)
+    if args.measure_imports:
+        from audit.importtime import annotate
+
+        result = annotate(result)
     _print_warnings(result, paths)
     if args.format == "json" or result.files_scanned or result.errors:
         FORMATS[args.format].emit(result, sys.stdout)  # never "No findings" for a scan that found no file

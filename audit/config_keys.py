@@ -71,14 +71,32 @@ def _analyse(project: Project, facts: Mapping[str, ConfigFacts]) -> ConfigKeyAna
             _follow(functions, (_module_name(module_file), entry.function), reads)
     analysis = ConfigKeyAnalysis()
     for folder, reads in sorted(reads_by_folder.items()):
-        tree = load_tree(folder)
-        unused = [item for item in _unused(tree, reads) if project.contains(item.file)]
+        tree = _tree_with_search_path(folder, project)
+        # Only the entry's own folder: folders on its search path are shared with other entry points.
+        unused = [item for item in _unused(tree, reads) if project.contains(item.file)
+                  and item.file.is_relative_to(folder)]
         analysis.unused.extend(_not_read_elsewhere(unused, folder, project))
         analysis.undefined.extend(_undefined(tree, reads, folder))
     return analysis
 
 
 _FunctionKey = tuple[str, str]
+
+
+def _tree_with_search_path(folder: Path, project: Project) -> ConfigTree:
+    """The config folder's keys plus those of the folders its ``hydra.searchpath`` adds (pkg:// and file://)."""
+    tree = load_tree(folder)
+    for entry in dict.fromkeys(tree.searchpath):
+        extra = _config_folder(entry, folder / "_", project) if entry.startswith("pkg://") else _file_folder(entry)
+        if extra is not None and extra != folder:
+            tree.merge(load_tree(extra))
+    return tree
+
+
+def _file_folder(entry: str) -> Path | None:
+    """An absolute ``file://`` search path (a relative one depends on the working folder: left out)."""
+    path = Path(entry.removeprefix("file://"))
+    return path if entry.startswith("file://") and path.is_absolute() and path.is_dir() else None
 
 
 def _function_index(project: Project, facts: Mapping[str, ConfigFacts]
@@ -115,8 +133,8 @@ def _config_folder(config_path: str | None, module_file: Path, project: Project)
 def _package_folder(package: str, project: Project) -> Path | None:
     """Where ``pkg://a.b`` points: the folder ``a/b`` beside the top package of a scanned file."""
     for path in project.python_files.values():
-        depth = len(_module_name(path).split("."))
-        candidate = path.absolute().parents[depth - 1].joinpath(*package.split("."))
+        levels = len(_module_name(path).split(".")) - (path.name != "__init__.py")  # folders up to sys.path
+        candidate = path.absolute().parents[levels].joinpath(*package.split("."))
         if candidate.is_dir():
             return candidate
     return None
@@ -185,9 +203,10 @@ def _prefixes(paths: Iterable[ConfigPath]) -> set[ConfigPath]:
 
 
 def _is_hydra_key(path: ConfigPath) -> bool:
-    """``_target_``, ``_recursive_`` and the like: read by Hydra's instantiate, never by user code."""
+    """Hydra's own settings (``hydra.*``, from a primary file or the ``hydra`` group), and ``_target_``,
+    ``_recursive_`` and the like, which instantiate reads: never user code's to read."""
     last = path[-1]
-    return len(last) > 2 and last.startswith("_") and last.endswith("_")
+    return path[0] == "hydra" or (len(last) > 2 and last.startswith("_") and last.endswith("_"))
 
 
 def _unused(tree: ConfigTree, reads: _Reads) -> Iterator[KeyDefinition]:

@@ -25,7 +25,7 @@ from audit.project import collect_facts, run_project_rules
 from audit.registry import all_rules, rule_names
 from audit.rule import Rule
 from audit.source import SourceModule, line_of, split_lines
-from audit.suppress import read_suppressions
+from audit.suppress import Suppressions, read_suppressions
 
 # Below this many files a worker pool costs more than it saves.
 _PARALLEL_THRESHOLD = 48
@@ -129,9 +129,16 @@ def analyse_module(module: SourceModule, settings: Settings, rules: Sequence[Rul
         found, error = _run_rule(rule, module, settings)
         if error is not None:
             result.rule_errors.append(error)
-        result.findings.extend(finding for finding in found if not suppressions.suppresses(rule, finding.line))
+        result.findings.extend(finding for finding in found if not _suppressed(suppressions, rule, finding))
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _suppressed(suppressions: Suppressions, rule: Rule, finding: Finding) -> bool:
+    """A directive on the finding's line, or on the other line the rule names for it, silences it."""
+    if suppressions.suppresses(rule, finding.line):
+        return True
+    return finding.also_suppressed_at is not None and suppressions.suppresses(rule, finding.also_suppressed_at)
 
 
 def _run_rule(rule: Rule, module: SourceModule, settings: Settings) -> tuple[list[Finding], FileError | None]:

@@ -47,19 +47,35 @@ class ConfigTree:
     yaml_reads: set[ConfigPath] = field(default_factory=set)
     yaml_wholes: set[ConfigPath] = field(default_factory=set)
     errors: list[tuple[Path, str]] = field(default_factory=list)
+    # Nodes that group files fill (``model`` for ``model/*.yaml``): mappings whose keys are the files' keys.
+    group_nodes: set[ConfigPath] = field(default_factory=set)
+    # ``hydra.searchpath`` entries of the primary configs (``pkg://...``, ``file://...``), for the caller to resolve.
+    searchpath: list[str] = field(default_factory=list)
 
     def is_defined(self, path: ConfigPath) -> bool:
-        return path in self.definitions
+        return path in self.definitions or path in self.group_nodes
 
     def is_mapping(self, path: ConfigPath) -> bool:
         """Whether every definition of ``path`` is a mapping (so its keys are known); the root always is."""
         if not path:
             return True
         definitions = self.definitions.get(path, ())
-        return bool(definitions) and all(item.is_mapping for item in definitions)
+        if not definitions:
+            return path in self.group_nodes
+        return all(item.is_mapping for item in definitions)
 
     def add(self, definition: KeyDefinition) -> None:
         self.definitions.setdefault(definition.path, []).append(definition)
+
+    def merge(self, other: ConfigTree) -> None:
+        """Add the keys of a folder on the search path: its groups sit beside this folder's."""
+        for definitions in other.definitions.values():
+            for definition in definitions:
+                self.add(definition)
+        self.yaml_reads |= other.yaml_reads
+        self.yaml_wholes |= other.yaml_wholes
+        self.group_nodes |= other.group_nodes
+        self.errors += other.errors
 
 
 def yaml_files(folder: Path) -> list[Path]:
@@ -80,7 +96,9 @@ def load_tree(folder: Path) -> ConfigTree:
             tree.errors.append((file, str(error).splitlines()[0] if str(error) else type(error).__name__))
             continue
         if _kind(node) == "mapping":
-            _read_mapping(node, package_of(file, folder, text), file, tree)
+            package = package_of(file, folder, text)
+            tree.group_nodes.update(package[:end] for end in range(1, len(package) + 1))
+            _read_mapping(node, package, file, tree)
     return tree
 
 
@@ -123,11 +141,20 @@ def _read_mapping(node: yaml.MappingNode, prefix: ConfigPath, file: Path, tree: 
         if _kind(key) != "scalar":
             continue
         path = (*prefix, str(key.value))
+        if path == ("hydra",) and _kind(value) == "mapping":
+            tree.searchpath += _search_path(value)
         if not prefix and key.value in HYDRA_KEYS:
             _read_value(value, path, file, ConfigTree(tree.folder, yaml_reads=tree.yaml_reads))
             continue  # Hydra's own keys: not the user's to read, but their interpolations read the user's
         tree.add(KeyDefinition(path, file, key.start_mark.line + 1, _kind(value) == "mapping"))
         _read_value(value, path, file, tree)
+
+
+def _search_path(hydra_node: yaml.MappingNode) -> list[str]:
+    for key, value in hydra_node.value:
+        if _kind(key) == "scalar" and key.value == "searchpath" and _kind(value) == "sequence":
+            return [item.value for item in value.value if _kind(item) == "scalar" and isinstance(item.value, str)]
+    return []
 
 
 def _read_value(node: yaml.Node, path: ConfigPath, file: Path, tree: ConfigTree) -> None:

@@ -20,6 +20,8 @@ class Finding:
     ``value``/``threshold`` are set by metric rules (lines, complexity).
     ``related`` is a span a fix would also remove (a signal handler's definition,
     the ``try`` line of a lone handler); the report reads it, JSON leaves it out.
+    ``also_suppressed_at`` is another line whose ``# noqa``/``# audit: ignore`` covers the
+    finding (the first line of a multi-line statement, as ruff reads it); JSON leaves it out.
     """
 
     rule: str
@@ -33,13 +35,14 @@ class Finding:
     threshold: float | None = None
     related: tuple[int, int] | None = None
     end_column: int | None = None
+    also_suppressed_at: int | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)
 
     def to_dict(self) -> dict[str, object]:
         fields = asdict(self)
-        del fields["related"]
+        del fields["related"], fields["also_suppressed_at"]
         return fields
 
 

@@ -39,6 +39,10 @@ RISK_NOTES = {
                    "that relies on a signal handler).",
                    "Search for each removed name, run the tests, and interrupt a smoke run (Ctrl-C, SIGTERM) "
                    "to check that Lightning's own handling and checkpoints take over."),
+    "start-up": ("Something relied on the import-time effect (a `sys.path` entry, an environment variable, a "
+                 "library already loaded when a test patches it).",
+                 "Time `python -X importtime -c \"import <module>\"` and `--help` before and after; run the "
+                 "tests and a smoke run from a fresh shell, not one that already imported the libraries."),
     "extraction": ("Behaviour changes while code moves (the order of side effects, a variable the old "
                    "scope captured, a default that was set on one path only).",
                    "Move code without editing it, one helper per commit; compare a seeded smoke run's "

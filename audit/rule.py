@@ -50,7 +50,8 @@ def string_list(key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-PHASES = {"quick-wins": "Quick wins", "extraction": "Extraction", "error-handling": "Error handling"}
+PHASES = {"quick-wins": "Quick wins", "start-up": "Start-up", "extraction": "Extraction",
+          "error-handling": "Error handling"}
 RISKS = ("low", "medium", "high")
 HARMS = ("high", "medium", "low")  # the harm of the problem left in place, worst first
 

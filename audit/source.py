@@ -15,8 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from audit.model import Finding
+
+if TYPE_CHECKING:
+    from audit.semantic import SemanticModel
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -155,6 +159,13 @@ class SourceModule:
         index.link_functions()
         return index
 
+    @cached_property
+    def semantic(self) -> SemanticModel:
+        """Bindings, scopes and qualified names (``audit.semantic``), built on first use."""
+        from audit.semantic import SemanticModel
+
+        return SemanticModel(self)
+
     def nodes(self, *types: type) -> list[ast.AST]:
         """Every node of the given types (one walk of the tree serves all calls)."""
         return [node for kind in types for node, _ in self._index.by_type.get(kind, ())]
@@ -197,6 +208,7 @@ class SourceModule:
         threshold: float | None = None,
         end_line: int | None = None,
         related: tuple[int, int] | None = None,
+        also_suppressed_at: int | None = None,
     ) -> Finding:
         """A finding located at ``node``, with the enclosing function as its symbol."""
         line = node.lineno
@@ -218,6 +230,7 @@ class SourceModule:
             value=value,
             threshold=threshold,
             related=related,
+            also_suppressed_at=also_suppressed_at if also_suppressed_at != line else None,
         )
 
 

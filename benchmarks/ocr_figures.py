@@ -21,12 +21,14 @@ import time
 from pathlib import Path
 
 import torch
-from hydra import compose, initialize_config_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from reference_trainers.common.callbacks import GpuBusySampler, TimeToTarget  # noqa: E402
+from reference_trainers.common.composition import compose_config  # noqa: E402
+from reference_trainers.common.launch import register  # noqa: E402
 from reference_trainers.common.training import fit  # noqa: E402
+from reference_trainers.ocr.config import SPEC  # noqa: E402
 
 TARGET = 0.98
 
@@ -34,8 +36,8 @@ TARGET = 0.98
 def run(overrides: list[str], workdir: Path, callbacks: tuple = ()) -> dict:
     """One training run composed from the OCR configs; returns its summary."""
     output = Path(tempfile.mkdtemp(dir=workdir))
-    with initialize_config_dir(config_dir=str(ROOT / "configs" / "ocr"), version_base="1.3"):
-        config = compose(config_name="train", overrides=[*overrides, f"paths.output_dir={output}"])
+    register(SPEC)
+    config = compose_config(SPEC, [*overrides, f"paths.output_dir={output}"])
     return fit(config, trainer_name="ocr", extra_callbacks=callbacks)
 
 

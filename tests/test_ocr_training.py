@@ -1,11 +1,11 @@
-"""Real CPU trainings of the OCR trainer: smoke, legacy parity, DDP (gloo) and resume after SIGTERM."""
+"""Real CPU trainings of the OCR trainer: smoke, legacy parity, DDP (gloo), stop and resume, failure."""
 
 from __future__ import annotations
 
+import csv
 import json
-import signal
 import subprocess
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,66 +14,150 @@ pytest.importorskip("torch")
 pytest.importorskip("lightning")
 pytest.importorskip("hydra")
 
-from tests.helpers import ROOT  # noqa: E402
-from tests.trainers import run_trainer, trainer_command, trainer_env  # noqa: E402
+from tests.trainers import TINY, file_hashes, run_command, run_trainer, stop_at  # noqa: E402
 
 pytestmark = pytest.mark.slow
 SMOKE = ("experiment=smoke",)
+OCR = "reference_trainers.ocr"
+TINY_STEPS_PER_EPOCH = 512 // 32
+MID_EPOCH_WARNING = "resuming from a checkpoint that ended before the epoch ended"
 
 
 @pytest.fixture(scope="module")
-def smoke_summary(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return run_trainer("reference_trainers.ocr", tmp_path_factory.mktemp("smoke"), *SMOKE)
+def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+    run_dir = tmp_path_factory.mktemp("smoke")
+    done = run_command(OCR, run_dir, *SMOKE)
+    assert done.returncode == 0, done.stdout[-5000:]
+    return json.loads((run_dir / "summary.json").read_text()), done.stdout
 
 
-def test_smoke_run_learns(smoke_summary: dict) -> None:
-    assert smoke_summary["trainer"] == "ocr" and smoke_summary["device"] == "cpu"
-    assert smoke_summary["precision"] == "32-true" and smoke_summary["epochs"] == 2
-    assert smoke_summary["last_train_loss"] <= smoke_summary["first_train_loss"] / 2
-    assert smoke_summary["val_metric"] == "val/seq_acc"
-    assert smoke_summary["val_value"] > 0.5  # chance for 4-8 digit strings is below 1e-4
-    assert Path(smoke_summary["best_checkpoint"]).is_file()
-    assert smoke_summary["samples_per_second"] > 0 and smoke_summary["steps"] == 2 * 4096 // 32
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny two-epoch run, uninterrupted: what a stopped and resumed run must reproduce."""
+    run_dir = tmp_path_factory.mktemp("tiny")
+    run_trainer(OCR, run_dir, *TINY)
+    return run_dir
 
 
-def test_legacy_trainer_reaches_the_same_metric(smoke_summary: dict, tmp_path: Path) -> None:
+def train_losses(run_dir: Path) -> dict[int, float]:
+    with open(run_dir / "logs" / "metrics.csv") as handle:
+        return {int(row["step"]): float(row["train/loss"]) for row in csv.DictReader(handle) if row["train/loss"]}
+
+
+def test_smoke_run_learns(smoke_run: tuple[dict, str]) -> None:
+    summary, _ = smoke_run
+    assert summary["trainer"] == "ocr" and summary["device"] == "cpu" and summary["status"] == "completed"
+    assert summary["precision"] == "32-true" and summary["epochs"] == 2
+    assert summary["last_train_loss"] <= summary["first_train_loss"] / 2
+    assert summary["val_metric"] == "val/seq_acc"
+    assert summary["val_value"] > 0.5  # chance for 4-8 digit strings is below 1e-4
+    assert Path(summary["best_checkpoint"]).is_file() and "=" not in Path(summary["best_checkpoint"]).name
+    assert summary["samples_per_second"] > 0 and summary["steps"] == 2 * 4096 // 32
+
+
+def test_console_prints_each_line_once_and_ends_with_the_results(smoke_run: tuple[dict, str]) -> None:
+    summary, output = smoke_run
+    lines = [line.split("] ", 1)[-1] for line in output.splitlines() if line.strip()]
+    assert len(lines) == len(set(lines)), output
+    assert sum("epoch " in line and "/2 step " in line for line in lines) == 2  # one line per epoch, no bar
+    assert "Traceback" not in output and "Warning" not in output, output
+    run_dir = str(Path(summary["best_checkpoint"]).parent.parent)
+    assert lines[-1] == (f"INFO completed: run dir {run_dir}, val/seq_acc={summary['val_value']:.4f}, "
+                         f"best checkpoint {summary['best_checkpoint']}")
+
+
+def test_legacy_trainer_reaches_the_same_metric(smoke_run: tuple[dict, str], tmp_path: Path) -> None:
     legacy = run_trainer("legacy.ocr.train", tmp_path, *SMOKE)
-    assert legacy["steps"] == smoke_summary["steps"]
-    assert legacy["val_value"] == pytest.approx(smoke_summary["val_value"], abs=1e-6)
+    assert legacy["steps"] == smoke_run[0]["steps"]
+    assert legacy["val_value"] == pytest.approx(smoke_run[0]["val_value"], abs=1e-6)
 
 
 def test_ddp_on_two_cpu_processes(tmp_path: Path) -> None:
-    summary = run_trainer("reference_trainers.ocr", tmp_path, *SMOKE, "trainer.devices=2", "trainer.strategy=ddp",
-                          "trainer.max_epochs=1", "data.train_size=2048")
+    summary = run_trainer(OCR, tmp_path, *TINY, "trainer.devices=2", "trainer.strategy=ddp", "trainer.max_epochs=1",
+                          "data.train_size=2048")
     assert summary["world_size"] == 2
     assert summary["steps"] == 2048 // 32 // 2  # each rank sees half the data
     assert 0 <= summary["val_value"] <= 1 and summary["first_train_loss"] > summary["last_train_loss"]
     assert list(tmp_path.rglob("summary.json")) == [tmp_path / "summary.json"]
 
 
-def _wait_for(path: Path, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert process.poll() is None, "training ended before the checkpoint appeared"
-        assert time.monotonic() < deadline, f"{path} did not appear"
-        time.sleep(0.2)
+def test_sigterm_to_rank_zero_stops_every_ddp_rank_at_the_same_step(tmp_path: Path) -> None:
+    done = run_command(OCR, tmp_path, *TINY, "trainer.devices=2", "trainer.strategy=ddp", "trainer.max_epochs=1",
+                       "data.train_size=1024", *stop_at(5, rank=0))
+    assert done.returncode == 143, done.stdout[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert (summary["status"], summary["steps"], summary["world_size"]) == ("interrupted", 5, 2)
+    assert [path.name for path in (tmp_path / "checkpoints").glob("interrupted-*")] == ["interrupted-step000005.ckpt"]
+    assert list(tmp_path.rglob("summary.json")) == [tmp_path / "summary.json"]
 
 
-def test_resume_after_sigterm(tmp_path: Path) -> None:
-    overrides = (*SMOKE, "trainer.max_epochs=3")
-    process = subprocess.Popen(trainer_command("reference_trainers.ocr", tmp_path, *overrides), cwd=ROOT,
-                               env=trainer_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        _wait_for(tmp_path / "checkpoints" / "last.ckpt", process, timeout=240)
-        time.sleep(3)  # well into the second epoch
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=120)
-    finally:
-        process.kill()
-    # Lightning turns SIGTERM into SIGTERMException (a SystemExit) after saving the checkpoint.
-    assert "SIGTERMException" in output and not (tmp_path / "summary.json").exists(), output[-2000:]
-    summary = run_trainer("reference_trainers.ocr", tmp_path, *overrides, "ckpt_path=last")
-    steps_per_epoch = 4096 // 32
-    assert summary["start_step"] > steps_per_epoch  # resumed mid-way, not from step 0 nor epoch 1
-    assert summary["steps"] == 3 * steps_per_epoch and summary["epochs"] == 3
-    assert json.loads((tmp_path / "summary.json").read_text())["val_value"] > 0.5
+def test_sigterm_then_resume_continues_exactly(tiny_run: Path, tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    stopped = run_command(OCR, first, *TINY, *stop_at(20))
+    assert stopped.returncode == 143, stopped.stdout[-3000:]
+    summary = json.loads((first / "summary.json").read_text())
+    checkpoint = first / "checkpoints" / "interrupted-step000020.ckpt"
+    assert (summary["status"], summary["steps"], summary["signal"]) == ("interrupted", 20, 15)
+    assert summary["resume_checkpoint"] == str(checkpoint) and checkpoint.is_file()
+    assert stopped.stdout.rstrip().endswith(f"continue with resume={first}")
+    before = file_hashes(first)
+
+    resumed = run_command(OCR, None, f"resume={first}", cwd=tmp_path)  # the new run directory goes under cwd
+    assert resumed.returncode == 0, resumed.stdout[-3000:]
+    assert MID_EPOCH_WARNING not in resumed.stdout
+    assert file_hashes(first) == before  # the stopped run's files are only read
+    [second] = [path.parent for path in (tmp_path / "outputs").rglob("summary.json")]
+    result = json.loads((second / "summary.json").read_text())
+    expected = json.loads((tiny_run / "summary.json").read_text())
+    assert (result["status"], result["resumed_from"], result["start_step"]) == ("completed", str(first), 20)
+    assert result["steps"] == expected["steps"] == 2 * TINY_STEPS_PER_EPOCH
+    assert result["lineage_first_train_loss"] == summary["first_train_loss"] == expected["first_train_loss"]
+    assert result["last_train_loss"] == pytest.approx(expected["last_train_loss"], rel=1e-5)
+    assert result["val_value"] == pytest.approx(expected["val_value"], abs=1e-6)
+    uninterrupted, continued = train_losses(tiny_run), train_losses(second)
+    assert min(continued) == 20
+    assert [continued[step] for step in sorted(continued)] == pytest.approx(
+        [uninterrupted[step] for step in sorted(continued)], rel=1e-5)
+
+
+def test_sigint_stops_with_exit_130(tmp_path: Path) -> None:
+    done = run_command(OCR, tmp_path, *TINY, "trainer.max_steps=8", *stop_at(3, signum=2))
+    assert done.returncode == 130, done.stdout[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert (summary["status"], summary["steps"]) == ("interrupted", 3)
+    assert (tmp_path / "checkpoints" / "interrupted-step000003.ckpt").is_file()
+
+
+def test_resume_with_more_epochs_trains_them_and_a_finished_run_is_left_alone(tiny_run: Path,
+                                                                              tmp_path: Path) -> None:
+    before = file_hashes(tiny_run)
+    done = run_command(OCR, None, f"resume={tiny_run}", cwd=tmp_path)
+    assert done.returncode == 0 and "nothing left to train" in done.stdout, done.stdout[-3000:]
+    assert not (tmp_path / "outputs").exists()
+    longer = tmp_path / "longer"
+    summary = run_trainer(OCR, longer, f"resume={tiny_run}", "trainer.max_epochs=3")
+    assert (summary["start_step"], summary["steps"], summary["epochs"]) == (32, 48, 3)
+    assert summary["resumed_from"] == str(tiny_run) and MID_EPOCH_WARNING not in (longer / "ocr.log").read_text()
+    assert file_hashes(tiny_run) == before
+
+
+def test_exception_in_training_is_a_failed_run(tmp_path: Path) -> None:
+    done = run_command(OCR, tmp_path, *TINY, "model.lr=-1")
+    assert done.returncode == 1, done.stdout[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["error"] == "ValueError: Invalid learning rate: -1.0"
+    assert "Traceback" not in done.stdout and "ValueError" in (tmp_path / "traceback.txt").read_text()
+    assert done.stdout.rstrip().splitlines()[-1].endswith(f"(traceback in {tmp_path / 'traceback.txt'})")
+
+
+def test_runs_started_together_get_their_own_directories(tmp_path: Path) -> None:
+    results: list[subprocess.CompletedProcess[str]] = []
+    threads = [threading.Thread(target=lambda: results.append(
+        run_command(OCR, None, *TINY, "trainer.fast_dev_run=true", cwd=tmp_path))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [done.returncode for done in results] == [0, 0], [done.stdout[-2000:] for done in results]
+    run_dirs = {path.parent for path in (tmp_path / "outputs").rglob("summary.json")}
+    assert len(run_dirs) == 2

@@ -31,7 +31,7 @@ def test_text_under_a_pipe_is_never_wrapped(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert done.returncode == 1 and "\x1b[" not in done.stdout
     assert lines[0] == LONG_FOLDER + "train.py"
-    assert any(line.endswith("`except Exception` swallows every error, bugs included") for line in lines)
+    assert any(line.endswith("`except Exception` drops every error, bugs included, and carries on") for line in lines)
     assert lines[-1] == ("Found 3 findings in 1 of 1 file: 1 broad-except, 1 silent-except, 1 unused-import.")
     assert len(lines) == 6  # path, 3 findings, blank, summary
 

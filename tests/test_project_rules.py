@@ -105,5 +105,23 @@ def test_duplicate_code_threshold_is_an_option(tmp_path: Path) -> None:
 
 def test_the_reference_trainers_have_no_project_findings() -> None:
     names = ",".join(rule.name for rule in PROJECT_RULES)
-    code, document = run_json("--select", names, "reference_trainers", "configs", cwd=ROOT)
+    code, document = run_json("--select", names, "reference_trainers", cwd=ROOT)
     assert code == 0, document["findings"]
+
+
+def test_search_path_folders_join_the_keys_but_are_not_reported(tmp_path: Path) -> None:
+    """Groups reached through ``hydra.searchpath`` define keys; being shared, their unused keys are not reported."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
+    (tmp_path / "app" / "conf").mkdir(parents=True)
+    (tmp_path / "shared" / "logger").mkdir(parents=True)
+    (tmp_path / "shared" / "__init__.py").write_text("")
+    (tmp_path / "shared" / "logger" / "csv.yaml").write_text("kind: csv\nflush_every: 10\n")
+    (tmp_path / "app" / "conf" / "train.yaml").write_text(
+        "defaults:\n  - logger: csv\n  - _self_\ntrainer:\n  max_epochs: 1\n  dead: 1\n"
+        "hydra:\n  searchpath:\n    - pkg://shared\n  job:\n    chdir: false\n")
+    (tmp_path / "app" / "train.py").write_text(
+        "import hydra\n\n\n@hydra.main(version_base='1.3', config_path='conf', config_name='train')\n"
+        "def main(cfg):\n    print(cfg.logger.kind, cfg.trainer.max_epochs, cfg.logger.missing)\n")
+    unused = findings_in(tmp_path, "unused-config-key")
+    assert unused == {("app/conf/train.yaml", 6, "unused-config-key")}
+    assert findings_in(tmp_path, "undefined-config-key") == {("app/train.py", 6, "undefined-config-key")}

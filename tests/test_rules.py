@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +18,27 @@ from tests.helpers import FIXTURES, expected_findings, fixture_options
 
 RULE_FIXTURES = FIXTURES / "rules"
 CASES = sorted(RULE_FIXTURES.rglob("*.py"))
+_SAYS = re.compile(r"#\s*says:\s*(.+?)\s*$")
+# The words each message variant must contain; every variant has a fixture case marked ``# says: ...``.
+MESSAGE_VARIANTS = {
+    "broad-except": ("drops every error", "returns a fallback value"),
+    "silent-except": ("the handler only passes", "the handler only continues", "the handler only prints",
+                      "the handler only logs"),
+    "global-signal-handler": ("this module uses Lightning", "install it inside the entry function"),
+    "high-complexity": ("has cyclomatic complexity",),
+    "long-function": ("lines long",),
+    "global-statement": ("shares mutable module state",),
+    "unused-import": ("is imported but never used",),
+    "heavy-module-import": ("import it where it is used",),
+    "manual-device-scaling": ("already do this",),
+    "struct-mode-disabled": ("catches config key typos",),
+    "isinstance-ladder": ("in one if/elif chain",),
+    "import-time-side-effect": ("when the module is imported",),
+    "sync-in-training-loop": ("waits for the device on every step",),
+    "dataloader-worker-mismatch": ("but `num_workers` is",),
+    "duplicate-checkpoint-save": ("is saved again",),
+    "hard-coded-path": ("is an absolute path on one machine",),
+}
 
 
 def settings_for(rule: str, options: dict | None = None) -> Settings:
@@ -43,6 +65,32 @@ def test_fixture_findings_exact(path: Path) -> None:
     rule = path.relative_to(RULE_FIXTURES).parts[0]
     expected = {item for item in expected_findings(path) if item[1] == rule}
     assert found(path, rule, options=fixture_options(path)) == expected
+
+
+def said(path: Path) -> dict[int, str]:
+    """``line -> words`` from ``# says: words`` comments: the message expected on that line."""
+    lines = path.read_text().splitlines()
+    return {number: match.group(1) for number, line in enumerate(lines, start=1) if (match := _SAYS.search(line))}
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda path: str(path.relative_to(RULE_FIXTURES)))
+def test_fixture_messages_say_what_was_found(path: Path) -> None:
+    rule = path.relative_to(RULE_FIXTURES).parts[0]
+    result = analyse_source(str(path), path.read_bytes(), settings_for(rule, fixture_options(path)))
+    messages = {finding.line: finding.message for finding in result.findings}
+    for line, words in said(path).items():
+        assert words in messages.get(line, ""), f"line {line}: {messages.get(line)!r} does not say {words!r}"
+
+
+@pytest.mark.parametrize("rule", sorted(MESSAGE_VARIANTS))
+def test_every_message_variant_has_a_fixture_case(rule: str) -> None:
+    marked = [words for path in (RULE_FIXTURES / rule).rglob("*.py") for words in said(path).values()]
+    for variant in MESSAGE_VARIANTS[rule]:
+        assert any(variant in words for words in marked), f"no `# says: {variant}` case for {rule}"
+
+
+def test_message_variants_cover_every_rule() -> None:
+    assert set(MESSAGE_VARIANTS) == {rule.name for rule in FILE_RULES}  # project rules: test_project_rules
 
 
 @pytest.mark.parametrize("rule", FILE_RULES, ids=lambda rule: rule.name)

@@ -1,7 +1,8 @@
-"""Helpers for the trainer tests: run an entry point as a user would, read its summary."""
+"""Helpers for the trainer tests: compose a config in-process, run an entry point as a user would."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -10,18 +11,73 @@ from pathlib import Path
 
 from tests.helpers import ROOT
 
+# A model and data small enough that a CPU epoch takes a second or two.
+TINY = ("experiment=smoke", "data.train_size=512", "data.val_size=64", "model.channels=[8,16,16]",
+        "model.hidden=16", "trainer.log_every_n_steps=1")
 
-def trainer_command(module: str, run_dir: Path, *overrides: str) -> list[str]:
-    return [sys.executable, "-m", module, f"hydra.run.dir={run_dir}", *overrides]
+
+def compose_ocr(overrides: list[str] | tuple[str, ...] = (), output_dir: Path | None = None):
+    """The OCR config composed as the entry point composes it (schema included), without a Hydra run."""
+    from hydra import compose, initialize_config_module
+
+    from reference_trainers.common.launch import register
+    from reference_trainers.ocr.config import SPEC
+
+    register(SPEC)
+    extra = [f"paths.output_dir={output_dir}"] if output_dir is not None else []
+    with initialize_config_module(config_module=SPEC.config_package, version_base="1.3"):
+        return compose(config_name=SPEC.config_name, overrides=[*overrides, *extra])
+
+
+def trainer_command(module: str, run_dir: Path | None, *overrides: str) -> list[str]:
+    run_dir_override = [f"hydra.run.dir={run_dir}"] if run_dir is not None else []
+    return [sys.executable, "-m", module, *run_dir_override, *overrides]
 
 
 def trainer_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
 
 
-def run_trainer(module: str, run_dir: Path, *overrides: str, timeout: float = 300) -> dict:
+def run_command(module: str, run_dir: Path | None, *overrides: str, timeout: float = 600,
+                cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run a trainer entry point to its end; stdout and stderr together in ``stdout``."""
+    return subprocess.run(trainer_command(module, run_dir, *overrides), cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=timeout, env=trainer_env(), check=False)
+
+
+def run_trainer(module: str, run_dir: Path, *overrides: str, timeout: float = 600) -> dict:
     """Run a Hydra trainer to completion and return its ``summary.json``."""
-    done = subprocess.run(trainer_command(module, run_dir, *overrides), cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env=trainer_env(), check=False)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    done = run_command(module, run_dir, *overrides, timeout=timeout)
+    assert done.returncode == 0, done.stdout[-5000:]
     return json.loads((run_dir / "summary.json").read_text())
+
+
+def file_hashes(directory: Path) -> dict[str, str]:
+    """sha256 of every file under ``directory``, by relative path."""
+    return {str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(directory.rglob("*")) if path.is_file()}
+
+
+class SignalAtStep:
+    """A callback that sends ``signum`` to its own process once ``global_step`` reaches ``step``.
+
+    Composed into a run from the command line (``+callbacks.stop._target_=tests.trainers.SignalAtStep``),
+    so a test interrupts a run at an exact step instead of after a guessed delay.
+    """
+
+    def __new__(cls, step: int, signum: int = 15, rank: int | None = None):
+        import lightning.pytorch as pl
+
+        class _SignalAtStep(pl.Callback):
+            def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+                if trainer.global_step == step and rank in (None, trainer.global_rank):
+                    os.kill(os.getpid(), signum)
+
+        return _SignalAtStep()
+
+
+def stop_at(step: int, signum: int = 15, rank: int | None = None) -> tuple[str, ...]:
+    """Overrides that make a run (or one rank of it) signal itself at ``step``."""
+    only_rank = (f"+callbacks.stop.rank={rank}",) if rank is not None else ()
+    return ("+callbacks.stop._target_=tests.trainers.SignalAtStep", f"+callbacks.stop.step={step}",
+            f"+callbacks.stop.signum={signum}", *only_rank)

@@ -6,12 +6,25 @@ import ast
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from audit.astutil import caught_names, contains_raise
+from audit.astutil import is_broad, leaving_statements, propagates
 from audit.model import Finding
 from audit.rule import Remedy, Rule
 from audit.source import SourceModule
 
-BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+
+def _returns_fallback(handler: ast.ExceptHandler) -> bool:
+    """A ``return`` of a value other than ``None`` that leaves the handler."""
+    return any(isinstance(node, ast.Return) and node.value is not None
+               and not (isinstance(node.value, ast.Constant) and node.value.value is None)
+               for node in leaving_statements(handler.body))
+
+
+def message(handler: ast.ExceptHandler) -> str:
+    """What the handler does with the error it catches."""
+    caught = "bare `except:`" if handler.type is None else f"`except {ast.unparse(handler.type)}`"
+    if _returns_fallback(handler):
+        return f"{caught} returns a fallback value for every error, bugs included: callers cannot tell failure from a result"
+    return f"{caught} drops every error, bugs included, and carries on"
 
 
 class BroadExcept(Rule):
@@ -26,7 +39,8 @@ class BroadExcept(Rule):
     advice = (
         "Catch the specific exception the code expects (`FileNotFoundError`, `KeyError`, omegaconf's "
         "`InterpolationResolutionError`) or delete the `try` and let it fail fast; if the handler must be "
-        "broad (a top-level crash reporter), re-raise after logging."
+        "broad (a top-level crash reporter), re-raise after logging. A handler that returns a fallback value "
+        "should return it only for the expected failure, so that a bug still surfaces."
     )
     bad_example = '''
 try:
@@ -41,11 +55,6 @@ os.makedirs(cfg.paths.log_dir, exist_ok=True)  # exist_ok already covers the exp
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         for handler in module.nodes(ast.ExceptHandler):
-            names = caught_names(handler)
-            if names is not None and not BROAD.intersection(names):
-                continue
-            if contains_raise(handler.body):
-                continue
-            caught = "bare `except:`" if names is None else f"`except {ast.unparse(handler.type)}`"
-            yield module.finding(self.name, handler, f"{caught} swallows every error, bugs included",
-                                 end_line=handler.end_lineno)
+            if not is_broad(handler) or propagates(handler.body):
+                continue  # narrow, or re-raised: the error still reaches someone
+            yield module.finding(self.name, handler, message(handler), end_line=handler.end_lineno)

@@ -24,6 +24,21 @@ def _signal_aliases(module: SourceModule) -> tuple[set[str], set[str]]:
     return modules, functions
 
 
+LIGHTNING_MODULES = frozenset({"lightning", "pytorch_lightning", "lightning_fabric"})
+
+
+def uses_lightning(module: SourceModule) -> bool:
+    """Whether the module imports Lightning (``lightning``, ``pytorch_lightning``, ``lightning_fabric``)."""
+    for node in module.nodes(ast.Import, ast.ImportFrom):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            names = [node.module or ""] if not node.level else []
+        if any(name.split(".", 1)[0] in LIGHTNING_MODULES for name in names):
+            return True
+    return False
+
+
 def _is_signal_call(node: ast.AST, modules: set[str], functions: set[str]) -> bool:
     if not isinstance(node, ast.Call):
         return False
@@ -44,20 +59,31 @@ def _handler_name(call: ast.Call) -> str:
     return dotted_name(handler) or ast.unparse(handler)
 
 
+LIGHTNING_ADVICE = (
+    "this module uses Lightning, whose Trainer installs its own SIGTERM and SLURM-requeue handling: delete this "
+    "handler and resume from checkpoints (`ModelCheckpoint(save_last=True)`, `ckpt_path=\"last\"`)"
+)
+PLAIN_ADVICE = (
+    "install it inside the entry function instead, keep the previous handler `signal.signal` returns, and "
+    "restore it on exit"
+)
+
+
 class GlobalSignalHandler(Rule):
     name = "global-signal-handler"
     summary = "`signal.signal(...)` called at import time."
     remedy = Remedy("Remove import-time signal handlers", "quick-wins", "low", 15, saves="span")
     rationale = (
-        "Lightning already handles SIGINT and SIGTERM (graceful stop, checkpoint on SLURM pre-emption). A "
-        "handler installed at import time replaces that for every program that imports the module: a test "
-        "runner, a notebook, a Streamlit UI, a DataLoader worker. It also needs global state to reach the "
-        "objects it wants to clean up."
+        "A handler installed at import time replaces the previous one for every program that imports the "
+        "module: a test runner, a notebook, a UI, a DataLoader worker, or a training framework that installs "
+        "its own handler for graceful stop and pre-emption. It also needs global state to reach the objects "
+        "it wants to clean up."
     )
     advice = (
-        "Delete the handler and let Lightning handle the signal; to resume after an interruption, save "
-        "checkpoints (`ModelCheckpoint(save_last=True)`, `OnExceptionCheckpoint`) and restart with "
-        "`ckpt_path=\"last\"`. If a handler is truly needed, install it inside the entry function."
+        "Install the handler inside the entry function (`main()`), keep the previous handler that "
+        "`signal.signal` returns, and restore it when the function ends. Where the training framework already "
+        "handles the signal (the finding says so when the module imports it), delete the handler and let the "
+        "framework do it."
     )
     bad_example = '''
 import signal
@@ -68,8 +94,12 @@ def on_signal(signum, frame):
 signal.signal(signal.SIGTERM, on_signal)
 '''
     good_example = '''
-trainer = Trainer(callbacks=[ModelCheckpoint(save_last=True), OnExceptionCheckpoint(ckpt_dir)])
-trainer.fit(model, datamodule=datamodule, ckpt_path="last")
+def main():
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        train()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 '''
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
@@ -77,12 +107,10 @@ trainer.fit(model, datamodule=datamodule, ckpt_path="last")
         if not modules and not functions:
             return
         definitions = {info.qualname: (info.start, info.end) for info in module.functions}
+        advice = LIGHTNING_ADVICE if uses_lightning(module) else PLAIN_ADVICE
         for node in import_time_nodes(module.tree.body):
             if _is_signal_call(node, modules, functions):
                 handler = _handler_name(node)
-                yield module.finding(
-                    self.name, node,
-                    f"import-time `signal.signal` installs `{handler}` for every importer; "
-                    "Lightning already handles SIGINT/SIGTERM",
-                    related=definitions.get(handler),
-                )
+                yield module.finding(self.name, node,
+                                     f"import-time `signal.signal` installs `{handler}` for every importer; {advice}",
+                                     related=definitions.get(handler))

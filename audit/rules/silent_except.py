@@ -14,27 +14,52 @@ from audit.source import SourceModule
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 
 
-def _is_print_or_log(call: ast.expr) -> bool:
+def _call_action(call: ast.expr) -> str | None:
+    """The kind of call: "print", "log", or None for any other."""
     if not isinstance(call, ast.Call):
-        return False
+        return None
     if isinstance(call.func, ast.Name):
-        return call.func.id == "print"
+        return "print" if call.func.id == "print" else None
     if isinstance(call.func, ast.Attribute) and call.func.attr in LOG_METHODS:
         receiver = dotted_name(call.func.value) or ""
-        return "log" in receiver.rsplit(".", 1)[-1].lower()
-    return False
+        return "log" if "log" in receiver.rsplit(".", 1)[-1].lower() else None
+    return None
 
 
-def is_silent(statement: ast.stmt) -> bool:
-    """``pass``, ``continue``, ``...``, a bare string, or a print/logging call."""
-    if isinstance(statement, (ast.Pass, ast.Continue)):
-        return True
-    if isinstance(statement, ast.Expr):
-        value = statement.value
-        if isinstance(value, ast.Constant) and (value.value is Ellipsis or isinstance(value.value, str)):
-            return True
-        return _is_print_or_log(value)
-    return False
+def silent_actions(statements: list[ast.stmt]) -> set[str] | None:
+    """What a block that only passes, continues, prints or logs does; None when it does anything else.
+
+    The result holds "continue", "print" and "log" (empty: it only passes). An ``if``
+    whose branches are themselves silent counts as what they do (conditional logging
+    is logging).
+    """
+    actions: set[str] = set()
+    pending = list(statements)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, ast.Continue):
+            actions.add("continue")
+        elif isinstance(statement, ast.If):
+            pending.extend([*statement.body, *statement.orelse])
+        elif isinstance(statement, ast.Expr):
+            value = statement.value
+            action = _call_action(value)
+            if action is not None:
+                actions.add(action)
+            elif not (isinstance(value, ast.Constant) and (value.value is Ellipsis or isinstance(value.value, str))):
+                return None
+        elif not isinstance(statement, ast.Pass):
+            return None
+    return actions
+
+
+def describe(actions: set[str]) -> str:
+    """``only logs and continues``, ``only passes``: what the handler does, in words."""
+    verbs = [verb for action, verb in (("log", "logs"), ("print", "prints"), ("continue", "continues"))
+             if action in actions]
+    if not verbs:
+        return "only passes"
+    return "only " + (verbs[0] if len(verbs) == 1 else ", ".join(verbs[:-1]) + " and " + verbs[-1])
 
 
 def _is_allowed(handler: ast.ExceptHandler, allowed: set[str]) -> bool:
@@ -79,9 +104,10 @@ if checkpoint is not None:
         for statement in module.nodes(ast.Try, ast.TryStar):
             lone = len(statement.handlers) == 1 and not statement.orelse and not statement.finalbody
             for handler in statement.handlers:
-                if _is_allowed(handler, allowed) or not all(map(is_silent, handler.body)):
+                actions = silent_actions(handler.body)
+                if actions is None or _is_allowed(handler, allowed):
                     continue
                 caught = "bare `except:`" if handler.type is None else f"`except {ast.unparse(handler.type)}`"
-                yield module.finding(self.name, handler, f"{caught} hides the error: the handler does nothing",
+                yield module.finding(self.name, handler, f"{caught} hides the error: the handler {describe(actions)}",
                                      end_line=handler.end_lineno,
                                      related=(statement.lineno, statement.lineno) if lone else None)

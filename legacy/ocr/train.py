@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from reference_trainers.ocr.glyphs import glyph_atlas  # used by the old config_path helper
 
-CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs", "ocr")
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
 
 _shutdown_in_progress = False
 trainer = None

@@ -1,13 +1,28 @@
-"""Callbacks for measuring runs: time to a target metric, GPU busy fraction."""
+"""Callbacks: one console line per epoch, time to a target metric, GPU busy fraction."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import threading
 import time
 
 import lightning.pytorch as pl
+
+log = logging.getLogger(__name__)
+
+
+class EpochLog(pl.Callback):
+    """Logs one line per epoch (step, then every logged metric) when no progress bar is shown."""
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.progress_bar_callback is not None or trainer.sanity_checking or not trainer.is_global_zero:
+            return
+        metrics = " ".join(f"{name}={float(value):.4g}" for name, value in sorted(trainer.callback_metrics.items())
+                           if value.numel() == 1)
+        epochs = f"/{trainer.max_epochs}" if trainer.max_epochs and trainer.max_epochs > 0 else ""
+        log.info("epoch %d%s step %d %s", trainer.current_epoch + 1, epochs, trainer.global_step, metrics)
 
 
 class TimeToTarget(pl.Callback):

@@ -1,4 +1,10 @@
-"""``summary.json``: what a run did, readable without opening any log."""
+"""``summary.json``: what a run did, readable without opening any log.
+
+``status`` is ``completed``, ``interrupted`` (stopped by a signal; ``resume_checkpoint``
+is where ``resume=`` continues) or ``failed`` (``error`` says why). A resumed run
+records ``resumed_from`` and ``lineage_first_train_loss``, the first loss of the
+run it continues (or of that run's own origin).
+"""
 
 from __future__ import annotations
 
@@ -14,10 +20,14 @@ import torch
 class RunSummary(pl.Callback):
     """Collects train losses, timing and throughput; rank 0 writes ``summary.json`` at the end of fit."""
 
-    def __init__(self, trainer_name: str, monitor: str, output_dir: str) -> None:
+    def __init__(self, trainer_name: str, monitor: str, output_dir: str, resumed_from: str | None = None,
+                 lineage_first_loss: float | None = None, checkpoint_dir: str | None = None) -> None:
         self.trainer_name = trainer_name
         self.monitor = monitor
         self.path = Path(output_dir) / "summary.json"
+        self.last_checkpoint = Path(checkpoint_dir or Path(output_dir) / "checkpoints") / "last.ckpt"
+        self.resumed_from = resumed_from
+        self.lineage_first_loss = lineage_first_loss
         self.first_loss: float | None = None
         self.last_loss: float | None = None
         self.samples = 0
@@ -40,12 +50,16 @@ class RunSummary(pl.Callback):
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._train_seconds = time.perf_counter() - self._started
 
-    def write(self, trainer: pl.Trainer, wall_seconds: float, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    def write(self, trainer: pl.Trainer, wall_seconds: float, status: str = "completed",
+              extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """Write the summary (rank 0 only) and return it."""
         metric = trainer.callback_metrics.get(self.monitor)
         checkpoint = trainer.checkpoint_callback
+        if not self._train_seconds and self._started:  # stopped before on_train_end
+            self._train_seconds = time.perf_counter() - self._started
         summary = {
             "trainer": self.trainer_name,
+            "status": status,
             "device": _device_name(trainer),
             "world_size": trainer.world_size,
             "precision": str(trainer.precision),
@@ -61,6 +75,9 @@ class RunSummary(pl.Callback):
             "val_metric": self.monitor,
             "val_value": float(metric) if metric is not None else None,
             "best_checkpoint": getattr(checkpoint, "best_model_path", None) or None,
+            "resume_checkpoint": str(self.last_checkpoint) if self.last_checkpoint.is_file() else None,
+            "resumed_from": self.resumed_from,
+            "lineage_first_train_loss": self.lineage_first_loss if self.resumed_from else self.first_loss,
             "peak_gpu_memory_mib": _peak_gpu_memory(trainer),
             **(extra or {}),
         }

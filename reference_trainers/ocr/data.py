@@ -7,10 +7,10 @@ every sample a pure function of (seed, split, index).
 
 from __future__ import annotations
 
-import lightning.pytorch as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from reference_trainers.common.sampling import ResumableDataModule, ResumableLoader, ResumableSampler
 from reference_trainers.ocr.glyphs import render
 
 # Added to the seed for validation so held-out strings never coincide with training ones.
@@ -30,7 +30,7 @@ class IndexDataset(Dataset):
         return index
 
 
-class DigitsDataModule(pl.LightningDataModule):
+class DigitsDataModule(ResumableDataModule):
     """Train and validation splits of procedurally rendered digit strings."""
 
     def __init__(self, train_size: int = 50_000, val_size: int = 2_000, batch_size: int = 128,
@@ -40,12 +40,17 @@ class DigitsDataModule(pl.LightningDataModule):
         self.save_hyperparameters()
         self.render_options = {"height": height, "width": width, "noise": noise, "blur": blur, "jitter": jitter}
 
-    def train_dataloader(self) -> DataLoader:
-        return DataLoader(IndexDataset(self.hparams.train_size), batch_size=self.hparams.batch_size,
-                          shuffle=True, drop_last=True)
+    def train_dataloader(self) -> ResumableLoader:
+        """Shuffled per epoch, sharded by rank, resumable mid-epoch."""
+        return self.resumable_loader(IndexDataset(self.hparams.train_size), self.hparams.seed,
+                                     self.hparams.batch_size)
 
     def val_dataloader(self) -> DataLoader:
-        return DataLoader(IndexDataset(self.hparams.val_size), batch_size=self.hparams.batch_size)
+        """In order; each rank validates its own share."""
+        trainer = self.trainer
+        shard = {"rank": trainer.global_rank, "world_size": trainer.world_size} if trainer is not None else {}
+        sampler = ResumableSampler(self.hparams.val_size, self.hparams.seed, shuffle=False, even=False, **shard)
+        return DataLoader(IndexDataset(self.hparams.val_size), batch_size=self.hparams.batch_size, sampler=sampler)
 
     def on_after_batch_transfer(self, batch: torch.Tensor, dataloader_idx: int) -> dict[str, torch.Tensor]:
         seed = self.hparams.seed

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchmetrics import Metric
 
+from reference_trainers.common.schedule import warmup_cosine_scheduler
 from reference_trainers.ocr.glyphs import ALPHABET, BLANK
 
 
@@ -92,7 +93,8 @@ class OCRModule(pl.LightningModule):
     """CTC training of the CRNN; validation logs ``val/seq_acc`` and ``val/cer``."""
 
     def __init__(self, channels: tuple[int, int, int] = (32, 64, 128), hidden: int = 128, rnn_layers: int = 2,
-                 height: int = 32, lr: float = 3e-3, weight_decay: float = 1e-4) -> None:
+                 height: int = 32, lr: float = 3e-3, weight_decay: float = 1e-4,
+                 warmup_fraction: float = 0.15) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.net = CRNN(tuple(channels), hidden, rnn_layers, height)
@@ -122,7 +124,6 @@ class OCRModule(pl.LightningModule):
 
     def configure_optimizers(self) -> dict:
         optimizer = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=self.hparams.lr,
-                                                        total_steps=self.trainer.estimated_stepping_batches,
-                                                        pct_start=0.15)
+        scheduler = warmup_cosine_scheduler(optimizer, self.trainer.estimated_stepping_batches,
+                                            self.hparams.warmup_fraction)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
