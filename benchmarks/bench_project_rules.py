@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report_section import write_section  # noqa: E402
+from report_sections import write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_RULES = "duplicate-code,backup-file,unused-config-key,undefined-config-key"
@@ -78,7 +78,7 @@ def main() -> None:
         f"Ratio of medians, with / without: wall **{ratio:.3f}**, CPU (user + system, workers included) "
         f"**{cpu_ratio:.3f}** (target: at most 1.15).",
     ])
-    write_section(args.output, "project-rules", text)
+    write_section(args.output, "project_rules", text)
     print(text)
 
 

@@ -35,7 +35,7 @@ class BackupFile(ProjectRule):
     name = "backup-file"
     summary = "A backup copy of a module (`*_OLD.py`, `*_BACKUP.py`, `*.py.bak`, `* copy.py`) left in the tree."
     file_patterns = ("*.py.bak", "*.py.orig", "*.py~")
-    remedy = Remedy("Delete backup copies of modules", "quick-wins", "low", 5, saves="none")
+    remedy = Remedy("Delete backup copies of modules", "quick-wins", "low", 5, saves="none", harm="low")
     rationale = (
         "A `train_ddp_BACKUP.py` next to `train_ddp.py` is where the next person makes their fix, in the copy "
         "nothing imports, and wonders why training did not change. Backups also double what every search, "

@@ -30,7 +30,7 @@ def message(handler: ast.ExceptHandler) -> str:
 class BroadExcept(Rule):
     name = "broad-except"
     summary = "Bare `except:` or `except Exception`/`BaseException` that does not re-raise."
-    remedy = Remedy("Narrow broad exception handlers", "error-handling", "medium", 15)
+    remedy = Remedy("Narrow broad exception handlers", "error-handling", "medium", 15, harm="high")
     rationale = (
         "A broad handler catches the bugs along with the expected failure: a typo in a config key, a CUDA "
         "out-of-memory error or a KeyboardInterrupt (for bare `except:`) becomes a warning and the run goes "

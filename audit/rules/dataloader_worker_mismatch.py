@@ -48,7 +48,7 @@ def _mismatches(call: ast.Call) -> Iterator[tuple[str, ast.expr, ast.expr, ast.e
 class DataloaderWorkerMismatch(Rule):
     name = "dataloader-worker-mismatch"
     summary = "`persistent_workers`/`prefetch_factor`/`pin_memory` tests another worker count than `num_workers`."
-    remedy = Remedy("Derive DataLoader flags from the worker count it gets", "quick-wins", "low", 5)
+    remedy = Remedy("Derive DataLoader flags from the worker count it gets", "quick-wins", "low", 5, harm="high")
     rationale = (
         "`persistent_workers` and `prefetch_factor` only mean something when the loader has workers, so "
         "code guards them with a worker-count test. Testing a different count than the one passed as "

@@ -79,7 +79,7 @@ class IsinstanceLadder(Rule):
     name = "isinstance-ladder"
     summary = ("An if/elif chain that tests one expression with `isinstance` three or more times, two branches "
                "doing the same thing.")
-    remedy = Remedy("Normalise the value once instead of a type ladder", "extraction", "low", 20)
+    remedy = Remedy("Normalise the value once instead of a type ladder", "extraction", "low", 20, harm="low")
     rationale = (
         "A ladder of `isinstance` tests on one value means the value can arrive in too many shapes: the "
         "logger switch this rule comes from handled a `DictConfig`, a `dict`, a `bool`, something truthy and "

@@ -13,7 +13,7 @@ from audit.source import SourceModule
 class LongFunction(Rule):
     name = "long-function"
     summary = "Function or method longer than `max-function-lines` (default 100)."
-    remedy = Remedy("Split long functions into named helpers", "extraction", "medium", 45, saves="excess", caps="lines")
+    remedy = Remedy("Split long functions into named helpers", "extraction", "medium", 45, saves="excess", caps="lines", harm="low")
     rationale = (
         "A training function that runs for hundreds of lines mixes configuration, set-up, the loop and "
         "clean-up, so no part of it can be read, tested or reused alone, and every change risks the rest. "

@@ -71,7 +71,7 @@ def _is_allowed(handler: ast.ExceptHandler, allowed: set[str]) -> bool:
 class SilentExcept(Rule):
     name = "silent-except"
     summary = "Exception handler that only passes, continues, prints or logs."
-    remedy = Remedy("Handle or remove silent exception handlers", "error-handling", "medium", 10, saves="handler")
+    remedy = Remedy("Handle or remove silent exception handlers", "error-handling", "medium", 10, saves="handler", harm="high")
     rationale = (
         "A handler that swallows the error leaves the program in a state nobody designed: the directory was "
         "not created, the config was not resolved, the checkpoint was not written, and training carries on "

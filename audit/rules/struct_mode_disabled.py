@@ -65,7 +65,7 @@ def _disabling(call: ast.Call, module: SourceModule) -> str | None:
 class StructModeDisabled(Rule):
     name = "struct-mode-disabled"
     summary = "OmegaConf struct mode switched off (`set_struct(cfg, False)`, `_set_flag(\"struct\", False)`)."
-    remedy = Remedy("Keep Hydra configs in struct mode", "quick-wins", "medium", 15, saves="span")
+    remedy = Remedy("Keep Hydra configs in struct mode", "quick-wins", "medium", 15, saves="span", harm="high")
     rationale = (
         "Struct mode is what turns a typo in a config key (`cfg.trainer.max_epoch`, `optimiser.lr=...`) into "
         "an error at start-up. Switched off, the typo reads as a missing value or silently adds a new key, "

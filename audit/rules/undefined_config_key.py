@@ -17,7 +17,7 @@ class UndefinedConfigKey(ProjectRule):
     name = "undefined-config-key"
     summary = "Code reads a Hydra config key that no config file defines."
     facts_key = "config-reads"
-    remedy = Remedy("Define the config keys the code reads", "quick-wins", "low", 5)
+    remedy = Remedy("Define the config keys the code reads", "quick-wins", "low", 5, harm="high")
     rationale = (
         "In struct mode a read of a key no config defines raises `ConfigAttributeError`, and it does so when "
         "that line runs: after the data is loaded, at the first validation, hours into a job. Outside struct "

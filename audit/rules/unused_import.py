@@ -524,7 +524,7 @@ _EXPRESSIONS = {
 class UnusedImport(Rule):
     name = "unused-import"
     summary = "Imported name that the module never uses."
-    remedy = Remedy("Delete unused imports", "quick-wins", "low", 2, saves="span")
+    remedy = Remedy("Delete unused imports", "quick-wins", "low", 2, saves="span", harm="low")
     rationale = (
         "In training code an unused import is rarely free: `import torch`, `wandb` or a dataset package "
         "costs seconds at start-up in every process (each DataLoader worker, each DDP rank, `--help`), and a "
