@@ -182,11 +182,11 @@ class Source:
         return cls._cache[path]
 
 
-def file_noqa(text: str) -> bool:
-    """A file-level ``# ruff: noqa`` / ``# flake8: noqa`` that covers F401 (all codes, or a list with F401)."""
+def file_noqa(text: str, code: str = "F401") -> bool:
+    """A file-level ``# ruff: noqa`` / ``# flake8: noqa`` that covers ``code`` (all codes, or a list with it)."""
     for match in _FILE_NOQA.finditer(text):
         codes = match.group("codes")
-        if codes is None or "F401" in codes.upper():
+        if codes is None or code in codes.upper():
             return True
     return False
 
@@ -247,6 +247,8 @@ def complexity_cause(path: str, line: int, audit_errors: dict[str, str], radon_e
                     "visitor on that class gives the same figure")
         return "unexplained"
     line_text = lines[line - 1] if line <= len(lines) else ""
+    if ours is None and file_noqa(text, "C901"):
+        return "a file-level `# flake8: noqa` / `# ruff: noqa` silences high-complexity in the whole file, as in ruff"
     if ours is None and _LINE_NOQA.search(line_text):
         return "`# noqa` on the `def` line suppresses high-complexity (C901, or a bare noqa)"
     return "unexplained"

@@ -22,8 +22,9 @@ _DOCUMENTED = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # Bytes patterns: the same matches on Python source as ``str`` ones, measurably faster.
 _STRING = re.compile(rb"\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'")
 _COMMENT = re.compile(rb"#[^\n]*")
-# A name, keyword or number not written after a dot: attributes name the API being used, so they are kept.
-_WORD = re.compile(rb"(?<![.\w])[A-Za-z_]\w*|\d[\w.]*")
+# A name, keyword or number not written after a dot and not called: attributes and called names (functions,
+# classes: `_pair(` is not `_triple(`) say what the code does, so they are kept.
+_WORD = re.compile(rb"(?<![.\w])[A-Za-z_]\w*+(?!\s*\()|\d[\w.]*")
 _MIN_CHARACTERS_PER_STATEMENT = 12
 # A window shared by more places than this is boilerplate (a protocol, a registration table), not a copy.
 _MAX_PLACES = 8
@@ -149,6 +150,8 @@ def _is_declarations(node: ast.AST, statements: list[ast.stmt], window: Window, 
     run = statements[window[2]:window[2] + size]
     if isinstance(node, ast.ClassDef) and all(isinstance(item, (ast.Assign, ast.AnnAssign)) for item in run):
         return True
+    if _is_constructor_stashing(node, run):
+        return True
     return all(isinstance(item, ast.Expr) and isinstance(item.value, ast.Call)
                and isinstance(item.value.func, ast.Name) and item.value.func.id == "setattr" for item in run)
 
@@ -163,6 +166,17 @@ def _statement_lists(node: ast.AST) -> Iterator[list[ast.stmt]]:
         value = getattr(node, name, None)
         if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
             yield value
+
+
+def _is_constructor_stashing(node: ast.AST, run: list[ast.stmt]) -> bool:
+    """Half the window is ``self.x = x``: constructors of classes with the same settings store them alike."""
+    return isinstance(node, ast.FunctionDef) and node.name == "__init__" and sum(map(_stores_argument, run)) * 2 >= len(run)
+
+
+def _stores_argument(statement: ast.stmt) -> bool:
+    """``self.x = x``: a constructor keeping one of its arguments."""
+    return (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Attribute) and isinstance(statement.value, ast.Name))
 
 
 def _windows(statements: list[ast.stmt], text: _LineTable, size: int, body: int) -> Iterator[Window]:
