@@ -21,10 +21,12 @@ _BODIES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.
 _DOCUMENTED = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # Bytes patterns: the same matches on Python source as ``str`` ones, measurably faster.
 _STRING = re.compile(rb"\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'")
+# A string used as a key (``state["exp_avg"]``, ``kwargs.get("lr")``) names what is stored: kept, in backquotes.
+_KEY = re.compile(rb"(\[|get\()([\"'])(\w+)\2")
 _COMMENT = re.compile(rb"#[^\n]*")
 # A name, keyword or number not written after a dot and not called: attributes and called names (functions,
 # classes: `_pair(` is not `_triple(`) say what the code does, so they are kept.
-_WORD = re.compile(rb"(?<![.\w])[A-Za-z_]\w*+(?!\s*\()|\d[\w.]*")
+_WORD = re.compile(rb"(?<![.\w`])[A-Za-z_]\w*+(?!\s*\()|\d[\w.]*")
 _MIN_CHARACTERS_PER_STATEMENT = 12
 # A window shared by more places than this is boilerplate (a protocol, a registration table), not a copy.
 _MAX_PLACES = 8
@@ -45,7 +47,8 @@ def normalised_lines(source: str) -> list[bytes]:
     passes over the UTF-8 bytes, so the cost stays a small fraction of parsing; line breaks are kept, so
     lines match the source.
     """
-    text = _STRING.sub(b'""', source.encode("utf-8", "surrogateescape"))
+    text = _KEY.sub(rb"\1`\3`", source.encode("utf-8", "surrogateescape"))
+    text = _STRING.sub(b'""', text)
     text = _COMMENT.sub(b"", text)
     return list(map(bytes.strip, _WORD.sub(b"N", text).split(b"\n")))
 
@@ -267,7 +270,9 @@ def train_step(model, batch):
                       ) -> Iterator[Finding]:
         size = options["min-duplicate-statements"]
         for block in _blocks(_duplicated_runs(facts, size)):
-            copies = sorted({_where(place, block.path) for place in block.copies})
+            copies = sorted({_where(place, block.path) for place in block.copies if not _inside(place, block)})
+            if not copies:
+                continue  # overlapping runs of one file merged into a block that repeats only itself
             where = ", ".join(copies[:3]) + (f" and {len(copies) - 3} more" if len(copies) > 3 else "")
             yield Finding(self.name, block.path, block.start, block.end, 1,
                           f"{block.statements} statements (lines {block.start}-{block.end}) repeat at {where}: "
@@ -320,6 +325,10 @@ def _duplicated_runs(facts: Mapping[str, list[Window]], size: int) -> list[tuple
         runs.append((_Place(a.path, a.body, a.index, a.start, last_a.end),
                      _Place(b.path, b.body, b.index, b.start, last_b.end), size + length - 1))
     return runs
+
+
+def _inside(place: _Place, block: _Block) -> bool:
+    return place.path == block.path and place.start <= block.end and block.start <= place.end
 
 
 def _shared_windows(facts: Mapping[str, list[Window]]
