@@ -8,16 +8,19 @@ from collections.abc import Iterator
 _FUNCTION_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
+def attribute_chain(node: ast.AST) -> tuple[ast.Name | None, list[str]]:
+    """The name at the root of ``a.b.c`` and the attributes after it (``b``, ``c``); None for another root."""
+    attributes: list[str] = []
+    while isinstance(node, ast.Attribute):
+        attributes.append(node.attr)
+        node = node.value
+    return (node if isinstance(node, ast.Name) else None), attributes[::-1]
+
+
 def dotted_name(node: ast.AST) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+    root, attributes = attribute_chain(node)
+    return None if root is None else ".".join([root.id, *attributes])
 
 
 def caught_names(handler: ast.ExceptHandler) -> list[str] | None:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from audit.astutil import attribute_chain
 from audit.source import FunctionNode, Scope, SourceModule
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -152,22 +153,19 @@ class SemanticModel:
         ``np.zeros`` -> ``numpy.zeros`` after ``import numpy as np``; an unshadowed builtin is
         its own name (``isinstance``). None for anything else (locals, attributes of calls).
         """
-        parts: list[str] = []
-        while isinstance(expr, ast.Attribute):
-            parts.append(expr.attr)
-            expr = expr.value
-        if not isinstance(expr, ast.Name):
+        root, attributes = attribute_chain(expr)
+        if root is None:
             return None
-        binding = self.binding_of(expr)
+        binding = self.binding_of(root)
         if binding is None:
-            head = expr.id if expr.id in BUILTIN_NAMES else None
+            head = root.id if root.id in BUILTIN_NAMES else None
         elif binding.kind == "import":
             head = binding.qualified
         else:
             head = None
         if head is None:
             return None
-        return ".".join([head, *reversed(parts)])
+        return ".".join([head, *attributes])
 
     def imports(self) -> Iterable[Binding]:
         """Every import binding, in every scope."""
