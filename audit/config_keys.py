@@ -16,11 +16,24 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from audit.config_reads import CALL, READ, SAFE, WHOLE, WRITE, ConfigFacts, ConfigUse, FunctionUses
+from audit.config_reads import (
+    CALL,
+    READ,
+    SAFE,
+    WHOLE,
+    WRITE,
+    ConfigFacts,
+    ConfigUse,
+    FunctionUses,
+    collect_config_facts,
+)
 from audit.discovery import DEFAULT_EXCLUDES
 from audit.hydra_tree import ConfigPath, ConfigTree, KeyDefinition, load_tree
 from audit.project import Project
+from audit.rule import ProjectRule
+from audit.source import SourceModule
 
 _SHARED_KEY = "config-keys"
 _NOT_PROJECT_CODE = DEFAULT_EXCLUDES | {"tests", "test"}
@@ -49,6 +62,15 @@ class _Reads:
 class ConfigKeyAnalysis:
     unused: list[KeyDefinition] = field(default_factory=list)
     undefined: list[UndefinedRead] = field(default_factory=list)
+
+
+class ConfigKeyRule(ProjectRule):
+    """What the two config-key rules share: the per-file facts (collected once) and ``analyse``."""
+
+    facts_key = "config-reads"
+
+    def collect(self, module: SourceModule, options: Mapping[str, Any]) -> ConfigFacts | None:
+        return collect_config_facts(module)
 
 
 def analyse(project: Project, facts: Mapping[str, ConfigFacts]) -> ConfigKeyAnalysis:

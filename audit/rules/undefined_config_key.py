@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from audit.config_keys import analyse
-from audit.config_reads import collect_config_facts
+from audit.config_keys import ConfigKeyRule, analyse
 from audit.model import Finding
 from audit.project import Project
-from audit.rule import ProjectRule, Remedy
-from audit.source import SourceModule
+from audit.rule import Remedy
 
 
-class UndefinedConfigKey(ProjectRule):
+class UndefinedConfigKey(ConfigKeyRule):
     name = "undefined-config-key"
     summary = "Code reads a Hydra config key that no config file defines."
-    facts_key = "config-reads"
     remedy = Remedy("Define the config keys the code reads", "quick-wins", "low", 5, harm="high")
     rationale = (
         "In struct mode a read of a key no config defines raises `ConfigAttributeError`, and it does so when "
@@ -53,9 +50,6 @@ def main(cfg):
 trainer:
   max_epochs: 10
 '''
-
-    def collect(self, module: SourceModule, options: Mapping[str, Any]) -> Any:
-        return collect_config_facts(module)
 
     def check_project(self, project: Project, facts: Mapping[str, Any], options: Mapping[str, Any]
                       ) -> Iterator[Finding]:

@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from audit.config_keys import analyse
-from audit.config_reads import collect_config_facts
+from audit.config_keys import ConfigKeyRule, analyse
 from audit.model import Finding
 from audit.project import Project
-from audit.rule import ProjectRule, Remedy
-from audit.source import SourceModule
+from audit.rule import Remedy
 
 
-class UnusedConfigKey(ProjectRule):
+class UnusedConfigKey(ConfigKeyRule):
     name = "unused-config-key"
     summary = "Hydra config key that no code, interpolation or instantiated target reads."
-    facts_key = "config-reads"
     remedy = Remedy("Delete config keys nothing reads", "quick-wins", "low", 3, saves="span")
     rationale = (
         "A key nobody reads still looks like a knob: someone tunes `runtime.min_auto_devices`, reruns a "
@@ -55,9 +52,6 @@ def main(cfg):
 trainer:
   max_epochs: 10
 '''
-
-    def collect(self, module: SourceModule, options: Mapping[str, Any]) -> Any:
-        return collect_config_facts(module)
 
     def check_project(self, project: Project, facts: Mapping[str, Any], options: Mapping[str, Any]
                       ) -> Iterator[Finding]:
