@@ -11,42 +11,12 @@ from audit.model import Finding
 from audit.rule import Remedy, Rule
 from audit.source import SourceModule
 
-
-def _signal_aliases(module: SourceModule) -> tuple[set[str], set[str]]:
-    """Names bound to the ``signal`` module, and names bound to ``signal.signal``."""
-    modules: set[str] = set()
-    functions: set[str] = set()
-    for node in module.nodes(ast.Import, ast.ImportFrom):
-        from_signal = isinstance(node, ast.ImportFrom) and node.module == "signal" and not node.level
-        target = functions if from_signal else modules
-        if isinstance(node, ast.Import) or from_signal:
-            target.update(alias.asname or alias.name for alias in node.names if alias.name == "signal")
-    return modules, functions
-
-
 LIGHTNING_MODULES = frozenset({"lightning", "pytorch_lightning", "lightning_fabric"})
 
 
 def uses_lightning(module: SourceModule) -> bool:
     """Whether the module imports Lightning (``lightning``, ``pytorch_lightning``, ``lightning_fabric``)."""
-    for node in module.nodes(ast.Import, ast.ImportFrom):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        else:
-            names = [node.module or ""] if not node.level else []
-        if any(name.split(".", 1)[0] in LIGHTNING_MODULES for name in names):
-            return True
-    return False
-
-
-def _is_signal_call(node: ast.AST, modules: set[str], functions: set[str]) -> bool:
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
-    if isinstance(func, ast.Name):
-        return func.id in functions
-    return (isinstance(func, ast.Attribute) and func.attr == "signal"
-            and isinstance(func.value, ast.Name) and func.value.id in modules)
+    return module.semantic.imports_module(*LIGHTNING_MODULES)
 
 
 def _handler_name(call: ast.Call) -> str:
@@ -103,13 +73,13 @@ def main():
 '''
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
-        modules, functions = _signal_aliases(module)
-        if not modules and not functions:
-            return
+        if "signal" not in module.source:
+            return  # no name can reach signal.signal: skip building the semantic model
+        semantic = module.semantic
         definitions = {info.qualname: (info.start, info.end) for info in module.functions}
         advice = LIGHTNING_ADVICE if uses_lightning(module) else PLAIN_ADVICE
         for node in import_time_nodes(module.tree.body):
-            if _is_signal_call(node, modules, functions):
+            if isinstance(node, ast.Call) and semantic.qualified_name(node.func) == "signal.signal":
                 handler = _handler_name(node)
                 yield module.finding(self.name, node,
                                      f"import-time `signal.signal` installs `{handler}` for every importer; {advice}",
