@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import cache
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +132,7 @@ def _function_index(project: Project, facts: Mapping[str, ConfigFacts]
     return index
 
 
+@cache  # asked per file by the function index and again by each ``pkg://`` folder lookup
 def _module_name(file: Path) -> str:
     """The dotted module name of ``file``, from the packages (folders with ``__init__.py``) above it."""
     parts = [] if file.name == "__init__.py" else [file.stem]

@@ -34,6 +34,8 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     warnings: list[ScanWarning] = field(default_factory=list)
+    # Files of other kinds that project rules asked for (``other_patterns``), found by the same walk.
+    others: list[Path] = field(default_factory=list)
 
 
 def display_path(path: Path, root: Path | None = None) -> str:
@@ -102,10 +104,13 @@ def _human_size(size: int) -> str:
 class _Walker:
     """Walks one named folder: regular ``*.py`` files, minus the excluded, the special and the too big."""
 
-    def __init__(self, settings: Settings, root: Path | None, warnings: list[ScanWarning]) -> None:
+    def __init__(self, settings: Settings, root: Path | None, warnings: list[ScanWarning],
+                 other_patterns: Sequence[str] = ()) -> None:
         self.settings = settings
         self.root = root
         self.warnings = warnings
+        self.other_patterns = tuple(other_patterns)
+        self.others: list[Path] = []
 
     def walk(self, top: Path) -> Iterator[Path]:
         pending = [top]
@@ -123,9 +128,17 @@ class _Walker:
                 if entry.is_dir(follow_symlinks=False):
                     if not _is_pruned_dir(path, self.settings):
                         folders.append(path)
-                elif entry.name.endswith(".py") and not _is_excluded(path, self.settings) and self._readable(entry):
+                elif self._is_python(entry, path):
                     yield path
             pending.extend(reversed(folders))
+
+    def _is_python(self, entry: os.DirEntry[str], path: Path) -> bool:
+        """A ``*.py`` file to analyse; a file project rules asked for is set aside in ``others`` instead."""
+        if entry.name.endswith(".py"):
+            return not _is_excluded(path, self.settings) and self._readable(entry)
+        if any(fnmatchcase(entry.name, pattern) for pattern in self.other_patterns):
+            self.others.append(path)
+        return False
 
     def _readable(self, entry: os.DirEntry[str]) -> bool:
         """A regular file within the size limit; an entry that cannot be stat-ed is kept, so reading it reports why."""
@@ -178,16 +191,30 @@ def _check_ignore(top: bytes, paths: Sequence[Path]) -> set[Path]:
     return {Path(os.fsdecode(name)) for name in done.stdout.split(b"\0") if name}
 
 
-def discover(paths: Sequence[Path], settings: Settings, root: Path | None = None) -> Discovery:
-    """The files to analyse; an error for each named path that is missing or not a file or folder."""
+def discover(paths: Sequence[Path], settings: Settings, root: Path | None = None,
+             other_patterns: Sequence[str] = ()) -> Discovery:
+    """The files to analyse; an error for each named path that is missing or not a file or folder.
+
+    Files in the walked folders whose names match ``other_patterns`` (what project rules read besides
+    Python) come back in ``others``, found by the same walk and skipped alike.
+    """
     found = Discovery()
-    walker = _Walker(settings, root, found.warnings)
+    walker = _Walker(settings, root, found.warnings, other_patterns)
     for path in paths:
         if not (settings.force_exclude and is_force_excluded(path, settings)):
             _add_named(path, found, walker, root)
     unique = {file.absolute(): file for file in found.files}
     found.files = sorted(unique.values(), key=lambda file: display_path(file, root))
     return found
+
+
+def _add_folder(folder: Path, found: Discovery, walker: _Walker) -> None:
+    """What a walk of a named folder yields, minus what ``.gitignore`` ignores there (one git call for both)."""
+    walker.others.clear()
+    walked = list(walker.walk(folder))
+    ignored = _git_ignored(folder, [*walked, *walker.others])
+    found.files.extend(file for file in walked if file.absolute() not in ignored)
+    found.others.extend(file for file in walker.others if file.absolute() not in ignored)
 
 
 def _add_named(path: Path, found: Discovery, walker: _Walker, root: Path | None) -> None:
@@ -204,30 +231,10 @@ def _add_named(path: Path, found: Discovery, walker: _Walker, root: Path | None)
         found.files.append(path)  # a link loop, a permission: reading it says which
         return
     if stat.S_ISDIR(info.st_mode):
-        walked = list(walker.walk(path))
-        ignored = _git_ignored(path, walked)
-        found.files.extend(file for file in walked if file.absolute() not in ignored)
+        _add_folder(path, found, walker)
     elif not stat.S_ISREG(info.st_mode):
         found.errors.append(FileError(display_path(path, root), f"{file_kind(info.st_mode)}, not a regular file"))
     elif _too_big(info.st_size, walker.settings):
         found.warnings.append(_size_warning(display_path(path, root), info.st_size, walker.settings))
     else:
         found.files.append(path)
-
-
-def discover_other(folders: Sequence[Path], settings: Settings, patterns: Sequence[str]) -> list[Path]:
-    """Non-Python files under ``folders`` whose names match ``patterns``, skipped as ``*.py`` files are."""
-    found: list[Path] = []
-    for folder in folders:
-        matches = [Path(current) / name for current, dirnames, filenames in _pruned_walk(folder, settings)
-                   for name in filenames if any(fnmatchcase(name, pattern) for pattern in patterns)]
-        ignored = _git_ignored(folder, matches)
-        found.extend(path for path in matches if path.absolute() not in ignored and path.is_file())
-    return sorted(found)
-
-
-def _pruned_walk(root: Path, settings: Settings) -> Iterator[tuple[str, list[str], list[str]]]:
-    for current, dirnames, filenames in os.walk(root):
-        base = Path(current)
-        dirnames[:] = sorted(name for name in dirnames if not _is_pruned_dir(base / name, settings))
-        yield current, dirnames, sorted(filenames)

@@ -21,7 +21,7 @@ from audit import metrics
 from audit.config import Settings
 from audit.discovery import discover, display_path
 from audit.model import FileError, FileResult, Finding, ScanResult, ScanWarning
-from audit.project import collect_facts, run_project_rules
+from audit.project import collect_facts, other_file_patterns, run_project_rules
 from audit.registry import all_rules, rule_names
 from audit.rule import Rule
 from audit.source import SourceModule, line_of, split_lines
@@ -225,7 +225,7 @@ def _run_all(tasks: list[tuple[Path, Settings, bool, Path | None]], workers: int
 def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None, *, measure: bool = False,
          root: Path | None = None) -> ScanResult:
     """Discover the files under ``paths`` and analyse (and, for reports, measure) each one."""
-    found = discover(paths, settings, root)
+    found = discover(paths, settings, root, other_file_patterns(all_rules(), settings))
     results = _run_all([(file, settings, measure, root) for file in found.files],
                        jobs or default_jobs(len(found.files)))
     merged = ScanResult(len(found.files), [], found.errors, [], found.warnings)
@@ -235,7 +235,7 @@ def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None, *, 
         merged.warnings += result.warnings
         if result.metrics:
             merged.metrics.append(result.metrics)
-    project_findings, project_errors = run_project_rules(paths, found.files, results, settings, all_rules(), root)
+    project_findings, project_errors = run_project_rules(paths, found, results, settings, all_rules(), root)
     merged.findings += project_findings
     merged.errors += project_errors
     merged.findings.sort(key=Finding.sort_key)

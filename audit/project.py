@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.config import Settings
-from audit.discovery import discover_other, display_path
+from audit.discovery import Discovery, display_path
 from audit.model import FileError, FileResult, Finding
 from audit.registry import rule_names
 from audit.rule import ProjectRule
@@ -36,11 +36,9 @@ class Project:
     shared: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of_scan(cls, folders: Sequence[Path], files: Sequence[Path], settings: Settings,
-                rules: Sequence[ProjectRule], root: Path | None) -> Project:
-        """The project of a scan of ``folders``, with the other files that ``rules`` ask for."""
-        patterns = tuple(pattern for rule in rules for pattern in rule.file_patterns)
-        others = discover_other(folders, settings, patterns) if patterns else []
+    def of_scan(cls, folders: Sequence[Path], files: Sequence[Path], others: Sequence[Path],
+                root: Path | None) -> Project:
+        """The project of a scan of ``folders``: its Python files and the other files project rules asked for."""
         return cls(tuple(folder.absolute() for folder in folders),
                    {display_path(file, root): file for file in files},
                    {display_path(file, root): file for file in others}, display_root=root)
@@ -65,6 +63,11 @@ def project_rules(rules: Iterable[Any], settings: Settings) -> list[ProjectRule]
     return [rule for rule in rules if isinstance(rule, ProjectRule) and rule.name in settings.select]
 
 
+def other_file_patterns(rules: Iterable[Any], settings: Settings) -> tuple[str, ...]:
+    """The names of non-Python files (globs) the selected project rules read, for discovery to collect."""
+    return tuple(pattern for rule in project_rules(rules, settings) for pattern in rule.file_patterns)
+
+
 def collect_facts(module: Any, settings: Settings, rules: Sequence[Any]) -> dict[str, Any]:
     """Phase 1's share of project rules: each facts key computed once per module."""
     facts: dict[str, Any] = {}
@@ -74,7 +77,7 @@ def collect_facts(module: Any, settings: Settings, rules: Sequence[Any]) -> dict
     return facts
 
 
-def run_project_rules(paths: Sequence[Path], files: Sequence[Path], results: Sequence[FileResult],
+def run_project_rules(paths: Sequence[Path], found: Discovery, results: Sequence[FileResult],
                       settings: Settings, rules: Sequence[Any], root: Path | None
                       ) -> tuple[list[Finding], list[FileError]]:
     """Phase 2: every selected project rule once, when the scan covers whole folders.
@@ -84,7 +87,7 @@ def run_project_rules(paths: Sequence[Path], files: Sequence[Path], results: Seq
     selected = project_rules(rules, settings)
     if not selected or not paths or not all(path.is_dir() for path in paths):
         return [], []
-    project = Project.of_scan(paths, files, settings, selected, root)
+    project = Project.of_scan(paths, found.files, found.others, root)
     findings: list[Finding] = []
     errors: list[FileError] = []
     suppressions = _phase_one_suppressions(project, results)
