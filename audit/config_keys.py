@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import re
-from functools import cache
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
