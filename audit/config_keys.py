@@ -99,7 +99,8 @@ def _analyse(project: Project, facts: Mapping[str, ConfigFacts]) -> ConfigKeyAna
         unused = [item for item in _unused(tree, reads) if project.contains(item.file)
                   and item.file.is_relative_to(folder)]
         analysis.unused.extend(_not_read_elsewhere(unused, folder, project))
-        analysis.undefined.extend(_undefined(tree, reads, folder))
+        if not tree.errors:  # a YAML file that cannot be read may define any key: say nothing
+            analysis.undefined.extend(_undefined(tree, reads, folder))
     return analysis
 
 

@@ -67,8 +67,9 @@ class HydraEntry:
 
 @dataclass(frozen=True)
 class ConfigFacts:
+    """A module's config uses by function (callees already qualified), and its ``@hydra.main`` entries."""
+
     functions: dict[str, FunctionUses]
-    imports: dict[str, str]
     entries: tuple[HydraEntry, ...]
 
 
@@ -85,7 +86,7 @@ def collect_config_facts(module: SourceModule) -> ConfigFacts | None:
         entry = _hydra_entry(info.node, info.qualname, imports, constants)
         if entry is not None:
             entries.append(entry)
-    return ConfigFacts(functions, imports, tuple(entries))
+    return ConfigFacts(functions, tuple(entries))
 
 
 def _imports(module: SourceModule) -> dict[str, str]:

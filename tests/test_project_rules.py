@@ -125,3 +125,12 @@ def test_search_path_folders_join_the_keys_but_are_not_reported(tmp_path: Path) 
     unused = findings_in(tmp_path, "unused-config-key")
     assert unused == {("app/conf/train.yaml", 6, "unused-config-key")}
     assert findings_in(tmp_path, "undefined-config-key") == {("app/train.py", 6, "undefined-config-key")}
+
+
+def test_an_unreadable_yaml_file_silences_undefined_keys(tmp_path: Path) -> None:
+    """The broken file may define the key the code reads: the rule says nothing rather than guess."""
+    case = tmp_path / "p"
+    shutil.copytree(PROJECTS / "undefined-config-key" / "basic", case)
+    assert findings_in(case, "undefined-config-key")
+    (case / "conf" / "broken.yaml").write_text("trainer: [unclosed\n")
+    assert not findings_in(case, "undefined-config-key")
