@@ -35,7 +35,9 @@ def trainer_command(module: str, run_dir: Path | None, *overrides: str) -> list[
 
 
 def trainer_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+    inherited = os.environ.get("PYTHONPATH")
+    python_path = str(ROOT) if not inherited else os.pathsep.join((str(ROOT), inherited))
+    return {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": python_path}
 
 
 def run_command(module: str, run_dir: Path | None, *overrides: str, timeout: float = 600,
