@@ -151,9 +151,17 @@ def _run_scan_stdin(args: argparse.Namespace) -> int:
     name = args.stdin_filename
     settings = load_settings(args.config, name.absolute() if name is not None else Path.cwd())
     settings = with_cli_overrides(settings, args.select, args.ignore, force_exclude=args.force_exclude)
-    result = scan_stdin(sys.stdin.buffer.read(), name, settings,
-                        report_unused_suppressions=args.report_unused_suppressions)
+    result = scan_stdin(_read_stdin(), name, settings, report_unused_suppressions=args.report_unused_suppressions)
     return _finish_scan(args, result, [name or Path("-")])
+
+
+def _read_stdin() -> bytes:
+    if sys.stdin is None:
+        raise UsageError("cannot read stdin: it is closed")
+    try:
+        return sys.stdin.buffer.read()
+    except OSError as error:
+        raise UsageError(f"cannot read stdin: {error.strerror or error}") from None
 
 
 def _run_report(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -121,6 +122,13 @@ def test_usage_errors(tmp_path: Path, args: tuple[str, ...], message: str) -> No
     done = run_stdin(BAD, *args, cwd=tmp_path)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith(f"audit: error: {message}") and done.stderr.count("\n") == 1
+
+
+def test_closed_stdin_is_a_one_line_error(tmp_path: Path) -> None:
+    done = subprocess.run(f'"{sys.executable}" -m audit scan - <&-', shell=True, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 2 and done.stderr.startswith("audit: error: cannot read stdin")
+    assert done.stderr.count("\n") == 1
 
 
 def test_dogfood_file_through_stdin_matches_the_file_scan() -> None:
