@@ -60,6 +60,13 @@ def test_file_directives(tmp_path: Path, header: str, body: str, expected: list)
     assert unused_of(tmp_path, header + body) == expected
 
 
+@pytest.mark.parametrize("uses, expected", [("sep", []), ("sep, path", [(1, "# noqa: F401", ["F401"])])])
+def test_noqa_on_the_first_line_of_a_multi_line_import(tmp_path: Path, uses: str, expected: list) -> None:
+    """ruff reads a multi-line statement's noqa on its first line; it counts as used there."""
+    source = f"from os import (  # noqa: F401\n    path,\n    sep,\n)\n\nprint({uses})\n"
+    assert unused_of(tmp_path, source) == expected
+
+
 def test_a_file_directive_still_silences_its_rule(tmp_path: Path) -> None:
     """The rule runs so that its directive can be judged, but its findings stay silenced."""
     (tmp_path / "m.py").write_text("# audit: ignore-file[global-statement]\ndef f():\n    global X\n")
