@@ -48,6 +48,10 @@ def _add_scan(commands: argparse._SubParsersAction) -> None:
     scan.add_argument("--measure-imports", action="store_true",
                       help="import each module heavy-module-import flags in a subprocess (`python -X importtime`) "
                            "and add the measured time to the finding: this runs the scanned code")
+    scan.add_argument("--report-unused-suppressions", action="store_true",
+                      help="warn about `# audit: ignore` and `# noqa` comments that silence no audit finding")
+    scan.add_argument("--stdin-filename", type=Path, metavar="PATH",
+                      help="read the source from stdin (`audit scan -`), shown as PATH and configured as PATH is")
     scan.set_defaults(handler=_run_scan)
 
 
@@ -104,19 +108,60 @@ def _run_scan(args: argparse.Namespace) -> int:
     paths = args.paths or [Path(".")]
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if _reads_stdin(args):
+        return _run_scan_stdin(args)
     settings = load_settings(args.config, _common_start(paths))
     settings = with_cli_overrides(settings, args.select, args.ignore, force_exclude=args.force_exclude)
-    result = scan(paths, settings, jobs=args.jobs)
+    result = scan(paths, settings, jobs=args.jobs, report_unused_suppressions=args.report_unused_suppressions)
     if args.measure_imports:
         from audit.importtime import annotate
 
         result = annotate(result)
+    return _finish_scan(args, result, paths)
+
+
+def _finish_scan(args: argparse.Namespace, result: ScanResult, paths: Sequence[Path]) -> int:
+    """Print the warnings and the result; the exit code."""
     _print_warnings(result, paths)
     if args.format == "json" or result.files_scanned or result.errors:
         FORMATS[args.format].emit(result, sys.stdout)  # never "No findings" for a scan that found no file
     if args.exit_zero and result.exit_code == EXIT_FINDINGS:
         return EXIT_CLEAN
     return result.exit_code
+
+
+def _reads_stdin(args: argparse.Namespace) -> bool:
+    """``audit scan -``, or ``--stdin-filename`` without paths, reads stdin; ``-`` stands alone."""
+    dash = Path("-")
+    if dash in args.paths and len(args.paths) > 1:
+        raise UsageError("`-` (read stdin) cannot be combined with other paths")
+    reads = args.paths == [dash] or (not args.paths and args.stdin_filename is not None)
+    if args.stdin_filename is not None and not reads:
+        raise UsageError("--stdin-filename names the source read from stdin: use it with `-` and no other path")
+    if reads and args.measure_imports:
+        raise UsageError("--measure-imports imports modules from disk: it cannot measure source read from stdin")
+    return reads
+
+
+def _run_scan_stdin(args: argparse.Namespace) -> int:
+    """Analyse stdin; its name (``--stdin-filename``) decides the config found and the settings that apply."""
+    from audit.config import load_settings, with_cli_overrides
+    from audit.engine import scan_stdin
+
+    name = args.stdin_filename
+    settings = load_settings(args.config, name.absolute() if name is not None else Path.cwd())
+    settings = with_cli_overrides(settings, args.select, args.ignore, force_exclude=args.force_exclude)
+    result = scan_stdin(_read_stdin(), name, settings, report_unused_suppressions=args.report_unused_suppressions)
+    return _finish_scan(args, result, [name or Path("-")])
+
+
+def _read_stdin() -> bytes:
+    if sys.stdin is None:
+        raise UsageError("cannot read stdin: it is closed")
+    try:
+        return sys.stdin.buffer.read()
+    except OSError as error:
+        raise UsageError(f"cannot read stdin: {error.strerror or error}") from None
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -148,6 +193,8 @@ def _print_warnings(result: ScanResult, paths: Sequence[Path]) -> None:
 
     for warning in result.warnings:
         print(f"audit: warning: {warning.location()}: {warning.message}", file=sys.stderr)
+    for unused in result.unused_suppressions or ():
+        print(f"audit: warning: {unused.path}:{unused.line}: {unused.message()}", file=sys.stderr)
     if not result.files_scanned and not result.errors:
         named = ", ".join(display_path(path) for path in paths)
         print(f"audit: warning: no Python files to analyse under {named}", file=sys.stderr)

@@ -19,11 +19,11 @@ from pathlib import Path
 
 from audit import metrics
 from audit.config import Settings
-from audit.discovery import discover, display_path
-from audit.model import FileError, FileResult, Finding, ScanResult, ScanWarning
-from audit.project import collect_facts, other_file_patterns, run_project_rules
+from audit.discovery import discover, display_path, is_force_excluded
+from audit.model import FileError, FileResult, Finding, ScanResult, ScanWarning, UnusedSuppression
+from audit.project import collect_facts, covers_project, other_file_patterns, run_project_rules
 from audit.registry import all_rules, rule_names
-from audit.rule import Rule
+from audit.rule import ProjectRule, Rule
 from audit.source import SourceModule, line_of, split_lines
 from audit.suppress import Suppressions, read_suppressions
 
@@ -115,7 +115,8 @@ def _syntax_error_message(source: str, error: SyntaxError) -> str:
 def analyse_module(module: SourceModule, settings: Settings, rules: Sequence[Rule]) -> FileResult:
     """Run the selected rules on a parsed module, drop suppressed findings, collect warnings.
 
-    A rule that fails loses only its own findings for this file: the failure is a rule error.
+    A rule that fails loses only its own findings for this file: the failure is a rule error
+    (unless the file silences the rule as a whole).
     """
     result = FileResult(module.path)
     suppressions = read_suppressions(module.source, module.lines, rule_names(),
@@ -124,10 +125,11 @@ def analyse_module(module: SourceModule, settings: Settings, rules: Sequence[Rul
     result.suppressions = suppressions or None
     ignored = settings.ignored_for(module.path)
     for rule in rules:
-        if rule.name not in settings.select or rule.name in ignored or suppressions.whole_file.covers(rule):
+        if rule.name not in settings.select or rule.name in ignored:
             continue
+        # A rule silenced for the whole file still runs, so its directive can be judged used or not.
         found, error = _run_rule(rule, module, settings)
-        if error is not None:
+        if error is not None and not suppressions.whole_file.covers(rule):
             result.rule_errors.append(error)
         result.findings.extend(finding for finding in found if not _suppressed(suppressions, rule, finding))
     result.findings.sort(key=Finding.sort_key)
@@ -223,7 +225,7 @@ def _run_all(tasks: list[tuple[Path, Settings, bool, Path | None]], workers: int
 
 
 def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None, *, measure: bool = False,
-         root: Path | None = None) -> ScanResult:
+         root: Path | None = None, report_unused_suppressions: bool = False) -> ScanResult:
     """Discover the files under ``paths`` and analyse (and, for reports, measure) each one."""
     found = discover(paths, settings, root, other_file_patterns(all_rules(), settings))
     results = _run_all([(file, settings, measure, root) for file in found.files],
@@ -238,8 +240,50 @@ def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None, *, 
     project_findings, project_errors = run_project_rules(paths, found, results, settings, all_rules(), root)
     merged.findings += project_findings
     merged.errors += project_errors
+    if report_unused_suppressions:
+        merged.unused_suppressions = unused_suppressions(results, settings, covers_project(paths))
     merged.findings.sort(key=Finding.sort_key)
     merged.errors.sort(key=lambda error: (error.path, error.rule or ""))
     merged.warnings.sort(key=ScanWarning.sort_key)
     merged.metrics.sort(key=lambda item: item.path)
     return merged
+
+
+def unused_suppressions(results: Sequence[FileResult], settings: Settings,
+                        project_rules_ran: bool) -> list[UnusedSuppression]:
+    """Suppressions in the analysed files that silenced nothing, judged only on the rules that ran in full.
+
+    A rule off for the file (``select``, ``ignore``, ``per-file-ignores``) makes a directive naming it
+    unused, as ruff's RUF100 says of codes not enabled. A rule whose findings are not all known (a project
+    rule when phase 2 did not run, a rule that failed on the file) leaves the directives that may silence
+    it unjudged.
+    """
+    rules = all_rules()
+    project = {rule.name for rule in rules if isinstance(rule, ProjectRule)}
+    found: list[UnusedSuppression] = []
+    for result in results:
+        if result.suppressions is None:
+            continue
+        enabled = settings.select - settings.ignored_for(result.path)
+        unknown = {error.rule for error in result.rule_errors if error.rule}
+        if not project_rules_ran:
+            unknown |= project & enabled
+        found += result.suppressions.unused(result.path, rules, enabled, unknown)
+    return sorted(found, key=UnusedSuppression.sort_key)
+
+
+def scan_stdin(data: bytes, filename: Path | None, settings: Settings, *,
+               report_unused_suppressions: bool = False) -> ScanResult:
+    """Analyse source read from standard input, shown as ``filename`` (``-`` without one).
+
+    The name counts as a path named on the command line: ``per-file-ignores`` match it, and
+    ``exclude`` skips it only under ``--force-exclude``. Project rules need whole folders: none run.
+    """
+    if filename is not None and settings.force_exclude and is_force_excluded(filename, settings):
+        return ScanResult(0, [], [])
+    result = analyse_source("-" if filename is None else display_path(filename), data, settings)
+    errors = [result.error] if result.error else result.rule_errors
+    scanned = ScanResult(1, result.findings, errors, [], result.warnings)
+    if report_unused_suppressions:
+        scanned.unused_suppressions = unused_suppressions([result], settings, project_rules_ran=False)
+    return scanned

@@ -82,6 +82,31 @@ class ScanWarning:
         return {"path": self.path, "line": self.line, "message": self.message}
 
 
+@dataclass(frozen=True, slots=True)
+class UnusedSuppression:
+    """A suppression comment, or names in it, that silenced nothing (``--report-unused-suppressions``).
+
+    ``unused`` holds the rule names and noqa codes that silenced nothing; it is empty for a
+    blanket directive (``# audit: ignore``), which silenced nothing as a whole.
+    """
+
+    path: str
+    line: int
+    directive: str
+    unused: tuple[str, ...]
+    detail: str
+
+    def sort_key(self) -> tuple[str, int]:
+        return (self.path, self.line)
+
+    def message(self) -> str:
+        return f"unused suppression `{self.directive}`: {self.detail}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "directive": self.directive, "unused": list(self.unused),
+                "message": self.message()}
+
+
 @dataclass(slots=True)
 class FileResult:
     """What the analysis of one file produced."""
@@ -107,6 +132,8 @@ class ScanResult:
     errors: list[FileError]
     metrics: list[FileMetrics] = field(default_factory=list)
     warnings: list[ScanWarning] = field(default_factory=list)
+    # Filled only when asked for (``--report-unused-suppressions``); None otherwise.
+    unused_suppressions: list[UnusedSuppression] | None = None
 
     @property
     def exit_code(self) -> int:

@@ -77,6 +77,11 @@ def collect_facts(module: Any, settings: Settings, rules: Sequence[Any]) -> dict
     return facts
 
 
+def covers_project(paths: Sequence[Path]) -> bool:
+    """Whether a scan of ``paths`` runs the project rules: it must cover whole folders."""
+    return bool(paths) and all(path.is_dir() for path in paths)
+
+
 def run_project_rules(paths: Sequence[Path], found: Discovery, results: Sequence[FileResult],
                       settings: Settings, rules: Sequence[Any], root: Path | None
                       ) -> tuple[list[Finding], list[FileError]]:
@@ -85,7 +90,7 @@ def run_project_rules(paths: Sequence[Path], found: Discovery, results: Sequence
     Findings outside the scanned folders, or suppressed, are dropped.
     """
     selected = project_rules(rules, settings)
-    if not selected or not paths or not all(path.is_dir() for path in paths):
+    if not selected or not covers_project(paths):
         return [], []
     project = Project.of_scan(paths, found.files, found.others, root)
     findings: list[Finding] = []

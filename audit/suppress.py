@@ -9,6 +9,9 @@ File level, in a comment on a line of its own: ``# audit: ignore-file``,
 Comments are found with ``tokenize``, so text inside strings never counts. Every
 other comment that starts with ``# audit:`` is a warning and silences nothing,
 as is a ``# noqa:`` not followed by a list of codes (ruff's rule, once per file).
+
+Each directive remembers which rules it silenced in a scan, so ``Suppressions.unused``
+can name those that silenced nothing (``--report-unused-suppressions``).
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import io
 import re
 import tokenize
 from bisect import bisect_left
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from audit.model import UnusedSuppression
 from audit.rule import Rule
 from audit.source import LINE_BREAK as _LINE_BREAK
 
@@ -41,15 +45,90 @@ _AUDIT_GRAMMAR = ("expected `# audit: ignore`, `# audit: ignore[rule, ...]`, `# 
 
 
 @dataclass(slots=True)
+class Directive:
+    """One suppression as written, and the rules it silenced in this scan (``matched``).
+
+    ``borrowed`` marks the ``noqa`` forms ruff and flake8 read too: a blanket one may
+    serve them, so only its codes that map to audit rules are ever judged unused.
+    """
+
+    line: int
+    text: str
+    whole_file: bool = False
+    everything: bool = False
+    rules: frozenset[str] = frozenset()
+    codes: frozenset[str] = frozenset()
+    borrowed: bool = False
+    matched: set[str] = field(default_factory=set)
+
+    def covers(self, rule: Rule) -> bool:
+        return self.everything or rule.name in self.rules or not self.codes.isdisjoint(rule.noqa_codes)
+
+    def unused(self, path: str, judge: _Judge) -> UnusedSuppression | None:
+        """What of this directive silenced nothing that ``judge`` can vouch for, or None."""
+        if self.everything:
+            return self._unused_blanket(path, judge)
+        unused: list[str] = []
+        disabled: list[str] = []
+        for name in sorted(self.rules):
+            judge.sort(name, {name}, self.matched, unused, disabled)
+        for code in sorted(self.codes):
+            # A code for rules audit does not run here is left to the linters that share it.
+            if judge.rules_of_code.get(code, frozenset()) & judge.enabled:
+                judge.sort(code, judge.rules_of_code[code], self.matched, unused, disabled)
+        if not unused and not disabled:
+            return None
+        parts = ([f"unused: {', '.join(unused)}"] if unused else []) + (
+            [f"not enabled: {', '.join(disabled)}"] if disabled else [])
+        return UnusedSuppression(path, self.line, self.text, tuple(unused + disabled), "; ".join(parts))
+
+    def _unused_blanket(self, path: str, judge: _Judge) -> UnusedSuppression | None:
+        """A blanket ``noqa`` may serve ruff or flake8: only ``# audit: ignore[-file]`` is judged."""
+        if self.borrowed or self.matched or judge.unknown:
+            return None
+        where = "in this file" if self.whole_file else "on this line"
+        return UnusedSuppression(path, self.line, self.text, (), f"no finding {where} to silence")
+
+
+@dataclass(frozen=True, slots=True)
+class _Judge:
+    """Which rules ran on a file (``enabled``), which ran without a verdict (``unknown``), and noqa codes' rules."""
+
+    enabled: frozenset[str]
+    unknown: frozenset[str]
+    rules_of_code: Mapping[str, frozenset[str]]
+
+    def sort(self, name: str, rules: set[str] | frozenset[str], matched: set[str],
+             unused: list[str], disabled: list[str]) -> None:
+        """File ``name`` (a rule or a code standing for ``rules``) as used, unknown, unused or not enabled."""
+        if rules & matched or rules & self.unknown:
+            return
+        (unused if rules & self.enabled else disabled).append(name)
+
+
+@dataclass(slots=True)
 class Silence:
     """What the directives of one line (or of the whole file) silence."""
 
     everything: bool = False
     rules: set[str] = field(default_factory=set)
     codes: set[str] = field(default_factory=set)
+    directives: list[Directive] = field(default_factory=list)
 
     def covers(self, rule: Rule) -> bool:
         return self.everything or rule.name in self.rules or not self.codes.isdisjoint(rule.noqa_codes)
+
+    def add(self, directive: Directive) -> None:
+        self.everything |= directive.everything
+        self.rules |= directive.rules
+        self.codes |= directive.codes
+        self.directives.append(directive)
+
+    def mark(self, rule: Rule) -> None:
+        """Record that ``rule`` was silenced by each of these directives that covers it."""
+        for directive in self.directives:
+            if directive.covers(rule):
+                directive.matched.add(rule.name)
 
     def __bool__(self) -> bool:
         return self.everything or bool(self.rules) or bool(self.codes)
@@ -68,11 +147,33 @@ class Suppressions:
         return bool(self.by_line) or bool(self.whole_file)
 
     def suppresses(self, rule: Rule, line: int) -> bool:
-        """Whether a directive silences ``rule`` on ``line``."""
+        """Whether a directive silences ``rule`` on ``line``; the directives that do are marked as used."""
         if self.whole_file.covers(rule):
+            self.whole_file.mark(rule)
             return True
         silence = self.by_line.get(line)
-        return silence is not None and silence.covers(rule)
+        if silence is not None and silence.covers(rule):
+            silence.mark(rule)
+            return True
+        return False
+
+    def unused(self, path: str, rules: Sequence[Rule], enabled: Collection[str],
+               unknown: Collection[str]) -> list[UnusedSuppression]:
+        """The directives (or the names in them) that silenced nothing, in line order.
+
+        ``enabled`` are the rules that ran on the file; ``unknown`` those among them whose
+        findings are not all known (a project rule phase 2 did not run, a rule that failed):
+        a directive that may be silencing one of those is not judged.
+        """
+        rules_of_code: dict[str, set[str]] = {}
+        for rule in rules:
+            for code in rule.noqa_codes:
+                rules_of_code.setdefault(code, set()).add(rule.name)
+        judge = _Judge(frozenset(enabled), frozenset(unknown),
+                       {code: frozenset(names) for code, names in rules_of_code.items()})
+        directives = [*self.whole_file.directives, *(d for s in self.by_line.values() for d in s.directives)]
+        found = (directive.unused(path, judge) for directive in sorted(directives, key=lambda d: d.line))
+        return [entry for entry in found if entry is not None]
 
 
 def read_suppressions(source: str, lines: list[str], known_rules: Collection[str],
@@ -182,71 +283,68 @@ class _DirectiveReader:
         start = hash_mark.end()
         if match := _AUDIT.match(comment, start):
             text = "# " + comment[start:].strip()
-            self._read_audit(comment, match.end(), text, row, own_line)
+            self._read_audit(comment, hash_mark.start(), match.end(), text, row, own_line)
         elif (match := _FILE_NOQA.match(comment, start)) and _TOOL_NAME.fullmatch(match.group("tool")):
-            self._read_file_noqa(comment, match, row, own_line)
+            directive = self._noqa_directive(comment, hash_mark.start(), match.end(), row, whole_file=True)
+            if directive is not None:
+                self._file(directive, own_line, f"# {match.group('tool')}: noqa")
         elif match := _NOQA.match(comment, start):
-            silence = self._noqa_silence(comment, match.end(), row)
-            if silence:
-                self._line(row, silence)
+            directive = self._noqa_directive(comment, hash_mark.start(), match.end(), row, whole_file=False)
+            if directive is not None:
+                self._line(directive)
 
-    def _read_audit(self, comment: str, start: int, text: str, row: int, own_line: bool) -> None:
+    def _read_audit(self, comment: str, hash_start: int, start: int, text: str, row: int, own_line: bool) -> None:
         match = _AUDIT_FORM.match(comment, start)
         if match is None or (match.group("rules") is None and comment[match.end():].lstrip().startswith("[")):
             self._warn(row, f"malformed suppression: `{_shorten(text)}`: {_AUDIT_GRAMMAR}; it suppresses nothing")
             return
         listed = match.group("rules")
-        silence = Silence(everything=True) if listed is None else self._listed_rules(listed, text, row)
-        if silence is None:
+        rules = frozenset() if listed is None else self._listed_rules(listed, text, row)
+        if rules is None:
             return
-        if match.group("kind") == "ignore-file":
-            self._file(row, silence, own_line, "# audit: ignore-file")
-        elif silence:
-            self._line(row, silence)
+        whole_file = match.group("kind") == "ignore-file"
+        directive = Directive(row, comment[hash_start:match.end()], whole_file, listed is None, rules)
+        if whole_file:
+            self._file(directive, own_line, "# audit: ignore-file")
+        elif directive.everything or directive.rules:
+            self._line(directive)
 
-    def _listed_rules(self, listed: str, text: str, row: int) -> Silence | None:
+    def _listed_rules(self, listed: str, text: str, row: int) -> frozenset[str] | None:
         """The known rules of ``ignore[...]``; a warning for each unknown one; None for an empty list."""
         names = [name for name in re.split(r"[\s,]+", listed) if name]
         if not names:
             self._warn(row, f"malformed suppression: `{_shorten(text)}`: the rule list is empty; it suppresses nothing")
             return None
-        silence = Silence()
+        known = set()
         for name in names:
             if _RULE_NAME.fullmatch(name) and name in self.known_rules:
-                silence.rules.add(name)
+                known.add(name)
             else:
                 self._warn(row, f"unknown rule `{name}` in suppression `{_shorten(text)}` (see `audit rules`)")
-        return silence
+        return frozenset(known)
 
-    def _read_file_noqa(self, comment: str, match: re.Match[str], row: int, own_line: bool) -> None:
-        silence = self._noqa_silence(comment, match.end(), row)
-        if silence:
-            self._file(row, silence, own_line, f"# {match.group('tool')}: noqa")
-
-    def _noqa_silence(self, comment: str, end: int, row: int) -> Silence:
-        """Codes after ``noqa:``, everything for a bare ``noqa``, nothing (and a warning) otherwise."""
+    def _noqa_directive(self, comment: str, hash_start: int, end: int, row: int, whole_file: bool
+                        ) -> Directive | None:
+        """Codes after ``noqa:``, everything for a bare ``noqa``, None (and a warning) otherwise."""
         if not _COLON.match(comment, end):
-            return Silence(everything=True)
+            return Directive(row, comment[hash_start:end], whole_file, everything=True, borrowed=True)
         codes = _CODES.match(comment, end)
         if codes is None:
             self.invalid_noqa.append(row)
-            return Silence()
-        return Silence(codes=set(re.split(r"\s*,\s*|\s+", codes.group("codes"))))
+            return None
+        return Directive(row, comment[hash_start:codes.end()], whole_file,
+                         codes=frozenset(re.split(r"\s*,\s*|\s+", codes.group("codes"))), borrowed=True)
 
-    def _line(self, row: int, silence: Silence) -> None:
-        current = self.found.by_line.setdefault(row, Silence())
-        current.everything |= silence.everything
-        current.rules |= silence.rules
-        current.codes |= silence.codes
+    def _line(self, directive: Directive) -> None:
+        self.found.by_line.setdefault(directive.line, Silence()).add(directive)
 
-    def _file(self, row: int, silence: Silence, own_line: bool, form: str) -> None:
+    def _file(self, directive: Directive, own_line: bool, form: str) -> None:
         if not own_line:
-            self._warn(row, f"`{form}` must be on a line of its own to apply to the file; it suppresses nothing")
+            self._warn(directive.line, f"`{form}` must be on a line of its own to apply to the file; "
+                       "it suppresses nothing")
             return
-        whole = self.found.whole_file
-        whole.everything |= silence.everything
-        whole.rules |= silence.rules
-        whole.codes |= silence.codes
+        if directive.everything or directive.rules or directive.codes:
+            self.found.whole_file.add(directive)
 
     def _warn(self, row: int, message: str) -> None:
         self.found.warnings.append((row, message))

@@ -1,7 +1,8 @@
 """The stable JSON schema other tools read (``version`` 1).
 
 Additions keep ``version`` 1: readers ignore keys they do not know. ``warnings``
-(malformed suppressions, skipped files) and ``end_column`` came later.
+(malformed suppressions, skipped files), ``end_column`` and ``unused_suppressions``
+(present only with ``--report-unused-suppressions``) came later.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ SCHEMA_VERSION = 1
 
 
 def as_dict(result: ScanResult) -> dict[str, object]:
-    return {
+    data: dict[str, object] = {
         "version": SCHEMA_VERSION,
         "files_scanned": result.files_scanned,
         "findings": [finding.to_dict() for finding in result.findings],
         "errors": [error.to_dict() for error in result.errors],
         "warnings": [warning.to_dict() for warning in result.warnings],
     }
+    if result.unused_suppressions is not None:  # only with --report-unused-suppressions
+        data["unused_suppressions"] = [entry.to_dict() for entry in result.unused_suppressions]
+    return data
 
 
 def render(result: ScanResult) -> str:
