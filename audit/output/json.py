@@ -1,7 +1,9 @@
 """The stable JSON schema other tools read (``version`` 1).
 
 Additions keep ``version`` 1: readers ignore keys they do not know. ``warnings``
-(malformed suppressions, skipped files) and ``end_column`` came later.
+(malformed suppressions, skipped files) and ``end_column`` came later, then each
+finding's ``fingerprint`` (16 hex digits, its identity across unrelated edits: see
+``audit.fingerprint``) and, only in a scan with ``--baseline``, a ``baseline`` object.
 """
 
 from __future__ import annotations
