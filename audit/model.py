@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from audit.baseline import BaselineMatch
     from audit.metrics import FileMetrics
     from audit.suppress import Suppressions
 
@@ -110,6 +111,8 @@ class ScanResult:
     errors: list[FileError]
     metrics: list[FileMetrics] = field(default_factory=list)
     warnings: list[ScanWarning] = field(default_factory=list)
+    # Set by ``--baseline``: ``findings`` then holds only the new ones (``audit.baseline``).
+    baseline: BaselineMatch | None = None
 
     @property
     def exit_code(self) -> int:

@@ -17,13 +17,16 @@ SCHEMA_VERSION = 1
 
 
 def as_dict(result: ScanResult) -> dict[str, object]:
-    return {
+    document: dict[str, object] = {
         "version": SCHEMA_VERSION,
         "files_scanned": result.files_scanned,
         "findings": [finding.to_dict() for finding in result.findings],
         "errors": [error.to_dict() for error in result.errors],
         "warnings": [warning.to_dict() for warning in result.warnings],
     }
+    if result.baseline is not None:  # {"path", "known": findings it hid, "stale": entries that matched none}
+        document["baseline"] = result.baseline.to_dict()
+    return document
 
 
 def render(result: ScanResult) -> str:
