@@ -131,7 +131,7 @@ def analyse_module(module: SourceModule, settings: Settings, rules: Sequence[Rul
         if error is not None:
             result.rule_errors.append(error)
         result.findings.extend(finding for finding in found if not _suppressed(suppressions, rule, finding))
-    result.findings = with_fingerprints(result.findings, module.lines, module.tree)
+    result.findings = with_fingerprints(result.findings, module)
     return result
 
 

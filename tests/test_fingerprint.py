@@ -92,3 +92,14 @@ def test_project_rule_findings_have_fingerprints(tmp_path: Path) -> None:
     result = scan([tmp_path], SETTINGS, root=tmp_path)
     backup = [finding for finding in result.findings if finding.rule == "backup-file"]
     assert backup and all(finding.fingerprint for finding in backup)
+
+
+def test_a_class_body_finding_belongs_to_its_class() -> None:
+    source = "import sys\n\n\nclass Other:\n    pass\n\n\nclass Config:\n    sys.path.insert(0, 'lib')\n"
+
+    def side_effect(text: str) -> str:
+        found = analyse_source("m.py", text.encode(), SETTINGS).findings
+        return next(finding.fingerprint for finding in found if finding.rule == "import-time-side-effect")
+
+    assert side_effect(source) == side_effect(source.replace("class Other", "class Renamed"))
+    assert side_effect(source) != side_effect(source.replace("class Config", "class Settings"))
