@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audit import __version__
-from audit.output import FORMATS
+from audit.output import COMPARE_FORMATS, FORMATS
 
 if TYPE_CHECKING:
+    from audit.config import Settings
     from audit.model import ScanResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -45,6 +46,14 @@ def _add_scan(commands: argparse._SubParsersAction) -> None:
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     scan.add_argument("--force-exclude", action="store_true",
                       help="apply `exclude` and the default excludes to named paths too (for pre-commit)")
+    scan.add_argument("-o", "--output", type=Path, metavar="FILE",
+                      help="write the output here (atomically) instead of stdout")
+    scan.add_argument("--statistics", action="store_true",
+                      help="print how many findings each rule has (count, rule, summary) instead of the findings")
+    scan.add_argument("--baseline", type=Path, metavar="FILE",
+                      help="show, and fail on, only findings not recorded in FILE; stale entries are reported")
+    scan.add_argument("--write-baseline", type=Path, metavar="FILE",
+                      help="record the current findings in FILE (the baseline), and exit 0 unless a file failed")
     scan.add_argument("--measure-imports", action="store_true",
                       help="import each module heavy-module-import flags in a subprocess (`python -X importtime`) "
                            "and add the measured time to the finding: this runs the scanned code")
@@ -84,7 +93,8 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
     compare.add_argument("--before", nargs="+", type=Path, metavar="PATH", help="the old version's roots")
     compare.add_argument("--after", nargs="+", type=Path, metavar="PATH", help="the new version's roots")
     compare.add_argument("--git", nargs=2, metavar=("REV_A", "REV_B"), help="compare two revisions of this repository")
-    compare.add_argument("--format", choices=("markdown", "text", "json"), default="text")
+    compare.add_argument("--format", choices=tuple(COMPARE_FORMATS), default="text",
+                         help="; ".join(f"{name}: {output.help}" for name, output in COMPARE_FORMATS.items()))
     compare.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
     compare.add_argument("--config", type=Path, metavar="FILE", help="as for `audit scan`")
     compare.set_defaults(handler=_run_compare)
@@ -106,10 +116,10 @@ def _run_scan(args: argparse.Namespace) -> int:
     from audit.engine import scan
 
     paths = args.paths or [Path(".")]
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
+    _check_scan_arguments(args)
+    entries = _read_baseline(args.baseline) if args.baseline else None  # a bad baseline fails before the scan
     if _reads_stdin(args):
-        return _run_scan_stdin(args)
+        return _run_scan_stdin(args, entries)
     settings = load_settings(args.config, _common_start(paths))
     settings = with_cli_overrides(settings, args.select, args.ignore, force_exclude=args.force_exclude)
     result = scan(paths, settings, jobs=args.jobs, report_unused_suppressions=args.report_unused_suppressions)
@@ -117,16 +127,20 @@ def _run_scan(args: argparse.Namespace) -> int:
         from audit.importtime import annotate
 
         result = annotate(result)
-    return _finish_scan(args, result, paths)
+    return _finish_scan(args, result, paths, settings, entries)
 
 
-def _finish_scan(args: argparse.Namespace, result: ScanResult, paths: Sequence[Path]) -> int:
-    """Print the warnings and the result; the exit code."""
+def _finish_scan(args: argparse.Namespace, result: ScanResult, paths: Sequence[Path], settings: Settings,
+                 entries: list[dict] | None) -> int:
+    """Record or apply the baseline, print the warnings and the result; the exit code."""
+    if args.write_baseline:
+        _write_baseline(args.write_baseline, result)
+    if entries is not None:
+        result = _apply_baseline(result, entries, args.baseline, paths, settings)
     _print_warnings(result, paths)
-    if args.format == "json" or result.files_scanned or result.errors:
-        FORMATS[args.format].emit(result, sys.stdout)  # never "No findings" for a scan that found no file
-    if args.exit_zero and result.exit_code == EXIT_FINDINGS:
-        return EXIT_CLEAN
+    _emit_scan(result, args)
+    if args.write_baseline or (args.exit_zero and result.exit_code == EXIT_FINDINGS):
+        return EXIT_ERROR if result.errors else EXIT_CLEAN
     return result.exit_code
 
 
@@ -143,7 +157,7 @@ def _reads_stdin(args: argparse.Namespace) -> bool:
     return reads
 
 
-def _run_scan_stdin(args: argparse.Namespace) -> int:
+def _run_scan_stdin(args: argparse.Namespace, entries: list[dict] | None) -> int:
     """Analyse stdin; its name (``--stdin-filename``) decides the config found and the settings that apply."""
     from audit.config import load_settings, with_cli_overrides
     from audit.engine import scan_stdin
@@ -152,7 +166,7 @@ def _run_scan_stdin(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, name.absolute() if name is not None else Path.cwd())
     settings = with_cli_overrides(settings, args.select, args.ignore, force_exclude=args.force_exclude)
     result = scan_stdin(_read_stdin(), name, settings, report_unused_suppressions=args.report_unused_suppressions)
-    return _finish_scan(args, result, [name or Path("-")])
+    return _finish_scan(args, result, [name or Path("-")], settings, entries)
 
 
 def _read_stdin() -> bytes:
@@ -162,6 +176,64 @@ def _read_stdin() -> bytes:
         return sys.stdin.buffer.read()
     except OSError as error:
         raise UsageError(f"cannot read stdin: {error.strerror or error}") from None
+
+
+def _check_scan_arguments(args: argparse.Namespace) -> None:
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.baseline and args.write_baseline:
+        raise UsageError("give --baseline or --write-baseline, not both: a check run never rewrites the baseline")
+    if args.statistics and args.format not in ("text", "concise", "json"):
+        raise UsageError(f"--statistics prints text or json, not --format {args.format}")
+
+
+def _read_baseline(path: Path) -> list[dict]:
+    from audit.baseline import BaselineError, read
+
+    try:
+        return read(path)
+    except BaselineError as error:
+        raise UsageError(str(error)) from None
+
+
+def _write_baseline(path: Path, result: ScanResult) -> None:
+    from audit.baseline import BaselineError, write
+
+    try:
+        write(path, result.findings)
+    except BaselineError as error:
+        raise UsageError(str(error)) from None
+    count = len(result.findings)
+    print(f"audit: recorded {count} finding{'' if count == 1 else 's'} in the baseline {path}", file=sys.stderr)
+
+
+def _apply_baseline(result: ScanResult, entries: list[dict], path: Path, paths: Sequence[Path],
+                    settings: Settings) -> ScanResult:
+    from audit.baseline import apply, scope, stale_line
+    from audit.discovery import display_path
+
+    result = apply(result, entries, path, scope([display_path(root) for root in paths], settings))
+    line = stale_line(result.baseline)
+    if line:
+        print(f"audit: warning: {line}", file=sys.stderr)
+    return result
+
+
+def _emit_scan(result: ScanResult, args: argparse.Namespace) -> None:
+    """The chosen format (or the statistics) on stdout, or written atomically to ``--output``."""
+    import io
+
+    stream = io.StringIO() if args.output else sys.stdout
+    if args.statistics:
+        from audit.output import statistics
+
+        (statistics.emit_json if args.format == "json" else statistics.emit_text)(result, stream)
+        for error in result.errors:
+            print(f"audit: error: {error.path}: {error.message}", file=sys.stderr)
+    elif args.format in ("json", "sarif") or result.files_scanned or result.errors:
+        FORMATS[args.format].emit(result, stream)  # never "No findings" for a scan that found no file
+    if args.output:
+        _write(stream.getvalue(), args.output)
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -227,8 +299,14 @@ def _run_compare(args: argparse.Namespace) -> int:
             comparison = compare.compare_paths(before, after, settings)
     except compare.CompareError as error:
         raise UsageError(str(error)) from None
-    _write(compare.RENDERERS[args.format](comparison, labels), args.output)
-    for line in compare.error_lines(comparison):
+    import io
+
+    from audit.output.comparison import error_lines
+
+    rendered = io.StringIO()
+    COMPARE_FORMATS[args.format].emit(comparison, rendered, labels)
+    _write(rendered.getvalue(), args.output)
+    for line in error_lines(comparison):
         print(f"audit: error: {line}", file=sys.stderr)
     return EXIT_ERROR if comparison.has_errors else EXIT_CLEAN
 
@@ -238,9 +316,10 @@ def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
+    from audit.output import write_atomically
+
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        write_atomically(output, text)
     except OSError as error:
         raise UsageError(f"cannot write {output}: {error.strerror}") from None
 

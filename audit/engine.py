@@ -20,6 +20,7 @@ from pathlib import Path
 from audit import metrics
 from audit.config import Settings
 from audit.discovery import discover, display_path, is_force_excluded
+from audit.fingerprint import with_fingerprints, with_fingerprints_from_files
 from audit.model import FileError, FileResult, Finding, ScanResult, ScanWarning, UnusedSuppression
 from audit.project import collect_facts, covers_project, other_file_patterns, run_project_rules
 from audit.registry import all_rules, rule_names
@@ -132,7 +133,7 @@ def analyse_module(module: SourceModule, settings: Settings, rules: Sequence[Rul
         if error is not None and not suppressions.whole_file.covers(rule):
             result.rule_errors.append(error)
         result.findings.extend(finding for finding in found if not _suppressed(suppressions, rule, finding))
-    result.findings.sort(key=Finding.sort_key)
+    result.findings = with_fingerprints(result.findings, module)
     return result
 
 
@@ -238,7 +239,7 @@ def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None, *, 
         if result.metrics:
             merged.metrics.append(result.metrics)
     project_findings, project_errors = run_project_rules(paths, found, results, settings, all_rules(), root)
-    merged.findings += project_findings
+    merged.findings += with_fingerprints_from_files(project_findings, root)
     merged.errors += project_errors
     if report_unused_suppressions:
         merged.unused_suppressions = unused_suppressions(results, settings, covers_project(paths))

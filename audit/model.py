@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from audit.baseline import BaselineMatch
     from audit.metrics import FileMetrics
     from audit.suppress import Suppressions
 
@@ -22,6 +23,8 @@ class Finding:
     the ``try`` line of a lone handler); the report reads it, JSON leaves it out.
     ``also_suppressed_at`` is another line whose ``# noqa``/``# audit: ignore`` covers the
     finding (the first line of a multi-line statement, as ruff reads it); JSON leaves it out.
+    ``fingerprint`` is the finding's identity across edits elsewhere in the file
+    (``audit.fingerprint``), set by the engine; it takes no part in comparisons.
     """
 
     rule: str
@@ -36,6 +39,7 @@ class Finding:
     related: tuple[int, int] | None = None
     end_column: int | None = None
     also_suppressed_at: int | None = None
+    fingerprint: str | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)
@@ -134,6 +138,8 @@ class ScanResult:
     warnings: list[ScanWarning] = field(default_factory=list)
     # Filled only when asked for (``--report-unused-suppressions``); None otherwise.
     unused_suppressions: list[UnusedSuppression] | None = None
+    # Set by ``--baseline``: ``findings`` then holds only the new ones (``audit.baseline``).
+    baseline: BaselineMatch | None = None
 
     @property
     def exit_code(self) -> int:

@@ -4,7 +4,9 @@ A rule is a small class in its own module under ``audit/rules/``. It carries its
 name, its documentation (summary, rationale, advice, a bad and a good example),
 the options it reads from ``[tool.audit]`` and the flake8/ruff codes whose
 ``# noqa`` also silences it. The engine, the CLI and the report only ever read
-these attributes; none of them knows what a rule looks for.
+these attributes; none of them knows what a rule looks for. ``fix_safety``,
+``references`` and ``status`` map onto ruff's documentation headings (Fix safety,
+References, and its preview marker) and feed SARIF's rule descriptors.
 """
 
 from __future__ import annotations
@@ -78,8 +80,25 @@ class Remedy:
     harm: str = "medium"
 
 
+FIX_APPLICABILITIES = ("safe", "unsafe", "none")  # as ruff's: applied by default, only on request, no fix
+STATUSES = ("stable", "preview")
+
+
+@dataclass(frozen=True)
+class FixSafety:
+    """Whether ``audit fix`` can fix a rule's findings (one of ``FIX_APPLICABILITIES``), and why."""
+
+    applicability: str
+    explanation: str
+
+
 class Rule:
-    """Base class of every rule; subclasses fill in the class attributes."""
+    """Base class of every rule; subclasses fill in the class attributes.
+
+    ``fix_safety``, ``references`` (URLs or doc pointers, may be empty) and ``status``
+    (``"stable"`` or ``"preview"``: new, heuristic rules whose findings may still change)
+    have no default: every rule states them (``tests/test_rule_metadata.py`` checks).
+    """
 
     name: ClassVar[str]
     summary: ClassVar[str]
@@ -92,6 +111,9 @@ class Rule:
     example_options: ClassVar[dict[str, Any]] = {}
     noqa_codes: ClassVar[frozenset[str]] = frozenset()
     remedy: ClassVar[Remedy]
+    fix_safety: ClassVar[FixSafety]
+    references: ClassVar[tuple[str, ...]]
+    status: ClassVar[str]
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         """Yield the findings of this rule in ``module``."""

@@ -13,7 +13,8 @@ import pytest
 from tests.helpers import ROOT, run_audit, run_json
 
 BAD = "import os\n\n\ndef f():\n    try:\n        pass\n    except Exception:\n        pass\n"
-FINDING_KEYS = {"rule", "path", "line", "end_line", "column", "end_column", "symbol", "message", "value", "threshold"}
+FINDING_KEYS = {"rule", "path", "line", "end_line", "column", "end_column", "symbol", "message", "value", "threshold",
+                "fingerprint"}
 
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:
@@ -61,7 +62,9 @@ def test_json_schema(tmp_path: Path) -> None:
     assert keys == sorted(keys) and keys[0] == ("a.py", 1)
     broad = next(finding for finding in report["findings"] if finding["rule"] == "broad-except")
     assert broad == {"rule": "broad-except", "path": "b.py", "line": 7, "end_line": 8, "column": 5, "end_column": 13,
-                     "symbol": "f", "message": broad["message"], "value": None, "threshold": None}
+                     "symbol": "f", "message": broad["message"], "value": None, "threshold": None,
+                     "fingerprint": broad["fingerprint"]}
+    assert len(broad["fingerprint"]) == 16 and int(broad["fingerprint"], 16) >= 0
 
 
 def test_metric_findings_carry_value_and_threshold(tmp_path: Path) -> None:

@@ -1,17 +1,20 @@
-"""Output formats for a scan, in one table: the CLI's ``--format`` choices come from it.
+"""Output formats, in tables: the CLI's ``--format`` choices come from them.
 
-Each format is a module here with ``emit(result, stream)``; it is imported only
-when chosen, so ``audit --help`` stays fast. Adding a format is one row.
+As ruff's ``Emitter`` trait, each format is one implementation of one call,
+``emit(subject, stream, *context)``: ``FORMATS`` writes a scan's ``ScanResult``,
+``COMPARE_FORMATS`` an ``audit compare`` ``Comparison`` (with its two labels).
+A format's module is imported only when chosen, so ``audit --help`` stays fast.
+Adding a format is one row and one function.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING, TextIO
-
-if TYPE_CHECKING:
-    from audit.model import ScanResult
+from pathlib import Path
+from typing import Any, TextIO
 
 
 @dataclass(frozen=True)
@@ -19,19 +22,58 @@ class OutputFormat:
     name: str
     help: str
     module: str
+    function: str = "emit"
 
-    def emit(self, result: ScanResult, stream: TextIO) -> None:
-        import_module(self.module).emit(result, stream)
+    def emit(self, subject: Any, stream: TextIO, *context: Any) -> None:
+        getattr(import_module(self.module), self.function)(subject, stream, *context)
 
 
-FORMATS = {output.name: output for output in (
+def _table(*formats: OutputFormat) -> dict[str, OutputFormat]:
+    return {output.name: output for output in formats}
+
+
+FORMATS = _table(
     OutputFormat("text", "findings grouped by file, for people (wrapped only in a terminal)", "audit.output.text"),
     OutputFormat("concise", "one `path:line:col: rule message` line per finding, for editors, grep and CI",
                  "audit.output.concise"),
     OutputFormat("json", "the stable JSON schema, for tools", "audit.output.json"),
-)}
+    OutputFormat("sarif", "SARIF 2.1.0, for code-scanning tools (GitHub code scanning, IDEs)", "audit.output.sarif"),
+    OutputFormat("github", "GitHub Actions workflow commands: one annotation per finding", "audit.output.github"),
+)
+
+COMPARE_FORMATS = _table(
+    OutputFormat("text", "aligned tables", "audit.output.comparison", "emit_text"),
+    OutputFormat("markdown", "markdown tables", "audit.output.comparison", "emit_markdown"),
+    OutputFormat("json", "the figures as JSON", "audit.output.comparison", "emit_json"),
+)
 
 
 def printable(text: str) -> str:
     """``text`` with undecodable file-name bytes (lone surrogates) shown as ``\\udcXX`` escapes."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    A reader sees the old file or the new one, never half of one. The file keeps its
+    permissions; a new one gets the umask's. Raises ``OSError``.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
+            stream.write(printable(text))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

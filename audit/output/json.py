@@ -1,8 +1,10 @@
 """The stable JSON schema other tools read (``version`` 1).
 
 Additions keep ``version`` 1: readers ignore keys they do not know. ``warnings``
-(malformed suppressions, skipped files), ``end_column`` and ``unused_suppressions``
-(present only with ``--report-unused-suppressions``) came later.
+(malformed suppressions, skipped files), ``end_column``, ``unused_suppressions``
+(present only with ``--report-unused-suppressions``) came later, then each
+finding's ``fingerprint`` (16 hex digits, its identity across unrelated edits: see
+``audit.fingerprint``) and, only in a scan with ``--baseline``, a ``baseline`` object.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ SCHEMA_VERSION = 1
 
 
 def as_dict(result: ScanResult) -> dict[str, object]:
-    data: dict[str, object] = {
+    document: dict[str, object] = {
         "version": SCHEMA_VERSION,
         "files_scanned": result.files_scanned,
         "findings": [finding.to_dict() for finding in result.findings],
@@ -24,8 +26,10 @@ def as_dict(result: ScanResult) -> dict[str, object]:
         "warnings": [warning.to_dict() for warning in result.warnings],
     }
     if result.unused_suppressions is not None:  # only with --report-unused-suppressions
-        data["unused_suppressions"] = [entry.to_dict() for entry in result.unused_suppressions]
-    return data
+        document["unused_suppressions"] = [entry.to_dict() for entry in result.unused_suppressions]
+    if result.baseline is not None:  # {"path", "known": findings it hid, "stale": entries that matched none}
+        document["baseline"] = result.baseline.to_dict()
+    return document
 
 
 def render(result: ScanResult) -> str:

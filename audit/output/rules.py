@@ -25,20 +25,30 @@ def print_rule_table(console: Console) -> None:
     console.print(table)
 
 
+# The headings of ``audit rules NAME``, one for one those of ruff's rule pages.
+HEADINGS = ("What it does", "Why is this bad?", "Fix safety", "Example", "Options", "References")
+
+
 def rule_markdown(rule: Rule) -> str:
-    """A rule's documentation as markdown (also used by the report)."""
-    parts = [f"# {rule.name}", rule.summary, "## Why it matters", rule.rationale, "## What to do", rule.advice]
-    if rule.options:
-        parts.append("## Options")
-        parts.extend(f"- `{option.key}` (default `{option.default!r}`): {option.help}" for option in rule.options)
-    remedy = rule.remedy
-    parts += ["## In an assessment",
-              f"Planned as *{remedy.title}* ({PHASES[remedy.phase].lower()}): about {remedy.minutes} min per finding, "
-              f"{remedy.risk} risk; the problem's harm is rated {remedy.harm}."]
+    """A rule's documentation as markdown, under ``HEADINGS`` in that order."""
+    what = [rule.summary]
+    if rule.status == "preview":
+        what.append("This rule is in preview: its findings may still change between versions.")
     if rule.noqa_codes:
-        parts.append("Also silenced by `# noqa: " + ", ".join(sorted(rule.noqa_codes)) + "`.")
-    parts += ["## Bad", f"```python\n{rule.bad_example.strip()}\n```", "## Good",
-              f"```python\n{rule.good_example.strip()}\n```"]
+        what.append("Also silenced by `# noqa: " + ", ".join(sorted(rule.noqa_codes)) + "`.")
+    remedy = rule.remedy
+    fix = [f"Applicability: {rule.fix_safety.applicability}. {rule.fix_safety.explanation}",
+           f"An assessment plans the manual fix as *{remedy.title}* ({PHASES[remedy.phase].lower()}): about "
+           f"{remedy.minutes} min per finding, {remedy.risk} risk; the problem's harm is rated {remedy.harm}."]
+    example = [f"```python\n{rule.bad_example.strip()}\n```", f"Use instead: {rule.advice}",
+               f"```python\n{rule.good_example.strip()}\n```"]
+    options = [f"- `{option.key}` (default `{option.default!r}`): {option.help}" for option in rule.options]
+    references = [f"- <{reference}>" if "://" in reference else f"- {reference}" for reference in rule.references]
+    bodies = (what, [rule.rationale], fix, example, ["\n".join(options) or "None."],
+              ["\n".join(references) or "None."])
+    parts = [f"# {rule.name}"]
+    for heading, body in zip(HEADINGS, bodies, strict=True):
+        parts += [f"## {heading}", *body]
     return "\n\n".join(parts) + "\n"
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from audit.model import Finding
 from audit.project import Project
-from audit.rule import ProjectRule, Remedy
+from audit.rule import FixSafety, ProjectRule, Remedy
 
 # Names that are backups whatever is beside them.
 _ALWAYS = re.compile(r"^(?P<stem>.+?)(_OLD|_BACKUP|_BAK|_bak|_backup| copy| \(\d+\))\.py$|^(?P<file>.+\.py)(\.bak|\.orig|~)$")
@@ -65,6 +65,12 @@ def main():
 def snapshot():
     return 0
 '''
+    fix_safety = FixSafety(
+        "none",
+        "No automatic fix: deleting a file is left to the author, who may want to diff it first.",
+    )
+    references = ()
+    status = "stable"
 
     def check_project(self, project: Project, facts: Mapping[str, Any], options: Mapping[str, Any]
                       ) -> Iterator[Finding]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from audit.astutil import is_broad, leaving_statements, propagates
 from audit.model import Finding
-from audit.rule import Remedy, Rule
+from audit.rule import FixSafety, Remedy, Rule
 from audit.source import SourceModule
 
 
@@ -52,6 +52,15 @@ except Exception as error:
 os.makedirs(cfg.paths.log_dir, exist_ok=True)  # exist_ok already covers the expected case
 '''
     noqa_codes = frozenset({"BLE001", "E722"})
+    fix_safety = FixSafety(
+        "none",
+        "No automatic fix: which exceptions the code expects is a decision only the author can make.",
+    )
+    references = (
+        "https://docs.astral.sh/ruff/rules/blind-except/",
+        "https://docs.python.org/3/tutorial/errors.html#handling-exceptions",
+    )
+    status = "stable"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         for handler in module.nodes(ast.ExceptHandler):

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from audit.model import Finding
-from audit.rule import Remedy, Rule
+from audit.rule import FixSafety, Remedy, Rule
 from audit.source import SourceModule
 
 DEPENDENT = ("persistent_workers", "prefetch_factor", "pin_memory")
@@ -70,6 +70,11 @@ val_workers = max(1, cfg.num_workers // 2) if cfg.num_workers > 0 else 0
 val_loader = DataLoader(val_set, num_workers=val_workers,
                         persistent_workers=cfg.persistent_workers and val_workers > 0)
 '''
+    fix_safety = FixSafety("none", "No automatic fix: the change needs a decision only the author can make.")
+    references = (
+        "https://pytorch.org/docs/stable/data.html#torch.utils.data.DataLoader",
+    )
+    status = "preview"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         if "DataLoader" not in module.source:

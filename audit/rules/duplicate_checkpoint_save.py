@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from audit.model import Finding
-from audit.rule import Remedy, Rule
+from audit.rule import FixSafety, Remedy, Rule
 from audit.semantic import SemanticModel
 from audit.source import SourceModule
 
@@ -138,6 +138,14 @@ def save_best_model(model, ckpt_dir):
     weights = model.state_dict()
     torch.save(weights, ckpt_dir / "best.pth")
 '''
+    fix_safety = FixSafety(
+        "none",
+        "No automatic fix: which of the two saves to keep depends on what the code after them expects.",
+    )
+    references = (
+        "https://lightning.ai/docs/pytorch/stable/common/checkpointing_basic.html",
+    )
+    status = "preview"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         source = module.source

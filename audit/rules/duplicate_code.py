@@ -13,7 +13,7 @@ from typing import Any
 
 from audit.model import Finding
 from audit.project import Project
-from audit.rule import Option, ProjectRule, Remedy, non_negative_int
+from audit.rule import FixSafety, Option, ProjectRule, Remedy, non_negative_int
 from audit.source import SourceModule
 
 _BODIES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
@@ -262,6 +262,11 @@ def train_step(model, batch):
         Option("min-duplicate-statements", 6, "consecutive statements two places must share to be reported",
                non_negative_int),
     )
+    fix_safety = FixSafety("none", "No automatic fix: extracting a helper means naming it and choosing its parameters.")
+    references = (
+        "https://pylint.readthedocs.io/en/stable/user_guide/messages/refactor/duplicate-code.html",
+    )
+    status = "stable"
 
     def collect(self, module: SourceModule, options: Mapping[str, Any]) -> Any:
         return collect_windows(module, options["min-duplicate-statements"]) or None

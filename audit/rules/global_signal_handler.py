@@ -8,7 +8,7 @@ from typing import Any
 
 from audit.astutil import dotted_name, import_time_nodes
 from audit.model import Finding
-from audit.rule import Remedy, Rule
+from audit.rule import FixSafety, Remedy, Rule
 from audit.source import SourceModule
 
 LIGHTNING_MODULES = frozenset({"lightning", "pytorch_lightning", "lightning_fabric"})
@@ -71,6 +71,15 @@ def main():
     finally:
         signal.signal(signal.SIGTERM, previous)
 '''
+    fix_safety = FixSafety(
+        "none",
+        "No automatic fix: the handler has to move into the entry function, which only the author can name.",
+    )
+    references = (
+        "https://docs.python.org/3/library/signal.html",
+        "https://lightning.ai/docs/pytorch/stable/clouds/cluster_advanced.html",
+    )
+    status = "stable"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         if "signal" not in module.source:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from audit.model import Finding
-from audit.rule import Remedy, Rule
+from audit.rule import FixSafety, Remedy, Rule
 from audit.source import SourceModule
 
 
@@ -36,6 +36,14 @@ def train(cfg):
     trainer = Trainer(**cfg.trainer)
     return trainer
 '''
+    fix_safety = FixSafety(
+        "none",
+        "No automatic fix: replacing a global with explicit state changes function signatures.",
+    )
+    references = (
+        "https://docs.astral.sh/ruff/rules/global-statement/",
+    )
+    status = "stable"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         for statement in module.nodes(ast.Global):

@@ -10,7 +10,7 @@ from pathlib import PurePath
 from typing import Any
 
 from audit.model import Finding
-from audit.rule import Option, Remedy, Rule, string_list
+from audit.rule import FixSafety, Option, Remedy, Rule, string_list
 from audit.source import SourceModule
 
 # System locations are the same on every machine; these name one machine's data or home.
@@ -137,6 +137,11 @@ class DataConfig:
         Option("test-file-patterns", TEST_FILES, "paths (or file names) of test code, where the rule is off",
                string_list),
     )
+    fix_safety = FixSafety("none", "No automatic fix: the path has to move into a config key the author names.")
+    references = (
+        "https://hydra.cc/docs/tutorials/basic/your_first_app/config_file/",
+    )
+    status = "stable"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         if not _QUOTED_PATH.search(module.source):

@@ -9,7 +9,7 @@ from typing import Any
 
 from audit.astutil import is_main_guard
 from audit.model import Finding
-from audit.rule import Option, Remedy, Rule, string_list
+from audit.rule import FixSafety, Option, Remedy, Rule, string_list
 from audit.semantic import SemanticModel
 from audit.source import SourceModule
 
@@ -136,6 +136,14 @@ def main(cfg):
     options = (
         Option("heavy-modules", HEAVY_MODULES, "top-level packages that are slow to import", string_list),
     )
+    fix_safety = FixSafety(
+        "none",
+        "No automatic fix: moving an import into a function changes when its side effects run.",
+    )
+    references = (
+        "https://docs.python.org/3/using/cmdline.html#cmdoption-X",
+    )
+    status = "preview"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         heavy = frozenset(options["heavy-modules"])

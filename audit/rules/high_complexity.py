@@ -9,7 +9,7 @@ from radon.complexity import cc_rank
 
 from audit.metrics import radon_complexity
 from audit.model import Finding
-from audit.rule import Option, Remedy, Rule, non_negative_int
+from audit.rule import FixSafety, Option, Remedy, Rule, non_negative_int
 from audit.source import SourceModule
 
 
@@ -48,6 +48,12 @@ def build_logger(cfg):
     )
     noqa_codes = frozenset({"C901"})
     example_options = {"max-complexity": 4}
+    fix_safety = FixSafety("none", "No automatic fix: reducing complexity is a refactoring.")
+    references = (
+        "https://docs.astral.sh/ruff/rules/complex-structure/",
+        "https://radon.readthedocs.io/en/latest/intro.html#cyclomatic-complexity",
+    )
+    status = "stable"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         limit = options["max-complexity"]

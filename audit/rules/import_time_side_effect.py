@@ -10,7 +10,7 @@ from typing import Any
 
 from audit.astutil import is_main_guard
 from audit.model import Finding
-from audit.rule import Remedy, Rule
+from audit.rule import FixSafety, Remedy, Rule
 from audit.semantic import SemanticModel
 from audit.source import Scope, SourceModule
 
@@ -130,6 +130,15 @@ from pathlib import Path
 def main():
     sys.path.insert(0, str(Path(__file__).parent.parent))
 '''
+    fix_safety = FixSafety(
+        "none",
+        "No automatic fix: the side effect has to move into the entry function, which only the author can "
+        "name.",
+    )
+    references = (
+        "https://docs.python.org/3/library/multiprocessing.html#multiprocessing.set_start_method",
+    )
+    status = "stable"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         if not _may_have_effects(module):

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from audit.model import Finding
-from audit.rule import ConfigError, Option, Remedy, Rule, non_negative_int
+from audit.rule import ConfigError, FixSafety, Option, Remedy, Rule, non_negative_int
 from audit.source import SourceModule
 
 
@@ -112,6 +112,11 @@ enabled = bool(wandb_cfg.get("enabled", False))
         Option("isinstance-ladder-duplicates", True, "flag a ladder only when two of its branches have the same "
                "body (false: every ladder)", boolean),
     )
+    fix_safety = FixSafety("none", "No automatic fix: normalising the value is a refactoring.")
+    references = (
+        "https://docs.python.org/3/library/functools.html#functools.singledispatch",
+    )
+    status = "stable"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         if "isinstance" not in module.source:

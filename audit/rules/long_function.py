@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from audit.model import Finding
-from audit.rule import Option, Remedy, Rule, non_negative_int
+from audit.rule import FixSafety, Option, Remedy, Rule, non_negative_int
 from audit.source import SourceModule
 
 
@@ -50,6 +50,11 @@ def train(cfg):
                non_negative_int),
     )
     example_options = {"max-function-lines": 8}
+    fix_safety = FixSafety("none", "No automatic fix: splitting a function is a refactoring.")
+    references = (
+        "https://pylint.readthedocs.io/en/stable/user_guide/messages/refactor/too-many-statements.html",
+    )
+    status = "stable"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         limit = options["max-function-lines"]

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from audit.model import Finding
-from audit.rule import Remedy, Rule
+from audit.rule import FixSafety, Remedy, Rule
 from audit.semantic import SemanticModel
 from audit.source import SourceModule
 
@@ -166,6 +166,11 @@ def configure(cfg):
     accelerator = "gpu" if torch.cuda.is_available() else "cpu"
     return Trainer(accelerator=accelerator, devices=cfg.trainer.devices, strategy=cfg.trainer.strategy)
 '''
+    fix_safety = FixSafety("none", "No automatic fix: the change needs a decision only the author can make.")
+    references = (
+        "https://lightning.ai/docs/pytorch/stable/common/trainer.html#devices",
+    )
+    status = "preview"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         for statements in _bodies_with_queries(module):

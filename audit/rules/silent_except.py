@@ -8,7 +8,7 @@ from typing import Any
 
 from audit.astutil import caught_names, dotted_name
 from audit.model import Finding
-from audit.rule import Option, Remedy, Rule, string_list
+from audit.rule import FixSafety, Option, Remedy, Rule, string_list
 from audit.source import SourceModule
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
@@ -98,6 +98,14 @@ if checkpoint is not None:
         Option("silent-except-allow", ("ImportError", "ModuleNotFoundError"),
                "exception types whose handlers may stay silent", string_list),
     )
+    fix_safety = FixSafety(
+        "none",
+        "No automatic fix: whether to handle, narrow or delete the handler is the author's decision.",
+    )
+    references = (
+        "https://docs.astral.sh/ruff/rules/try-except-pass/",
+    )
+    status = "stable"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         allowed = set(options["silent-except-allow"])

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from audit.model import Finding
-from audit.rule import Remedy, Rule
+from audit.rule import FixSafety, Remedy, Rule
 from audit.source import SourceModule
 
 SET_STRUCT = frozenset({"omegaconf.OmegaConf.set_struct", "omegaconf.omegaconf.OmegaConf.set_struct"})
@@ -91,6 +91,11 @@ def train(cfg):
     with open_dict(cfg):
         cfg.runtime = {"started": time.time()}
 '''
+    fix_safety = FixSafety("none", "No automatic fix: the keys the code adds have to be declared in the config first.")
+    references = (
+        "https://omegaconf.readthedocs.io/en/latest/usage.html#struct-flag",
+    )
+    status = "preview"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         if "set_struct" not in module.source and "_set_flag" not in module.source:

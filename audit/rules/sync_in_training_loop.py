@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from audit.model import Finding
-from audit.rule import Remedy, Rule
+from audit.rule import FixSafety, Remedy, Rule
 from audit.semantic import SemanticModel
 from audit.source import SourceModule
 
@@ -127,6 +127,11 @@ for step, (images, labels) in enumerate(train_loader):
     if step % log_every == 0:
         print(f"loss {loss.item():.4f}")
 '''
+    fix_safety = FixSafety("none", "No automatic fix: keeping a value on the device changes how it is logged.")
+    references = (
+        "https://pytorch.org/tutorials/recipes/recipes/tuning_guide.html#avoid-unnecessary-cpu-gpu-synchronization",
+    )
+    status = "preview"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         source = module.source

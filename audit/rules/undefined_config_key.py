@@ -8,7 +8,7 @@ from typing import Any
 from audit.config_keys import ConfigKeyRule, analyse
 from audit.model import Finding
 from audit.project import Project
-from audit.rule import Remedy
+from audit.rule import FixSafety, Remedy
 
 
 class UndefinedConfigKey(ConfigKeyRule):
@@ -50,6 +50,11 @@ def main(cfg):
 trainer:
   max_epochs: 10
 '''
+    fix_safety = FixSafety("none", "No automatic fix: the key's value has to be chosen by the author.")
+    references = (
+        "https://hydra.cc/docs/tutorials/structured_config/schema/",
+    )
+    status = "preview"
 
     def check_project(self, project: Project, facts: Mapping[str, Any], options: Mapping[str, Any]
                       ) -> Iterator[Finding]:

@@ -8,7 +8,7 @@ from typing import Any
 from audit.config_keys import ConfigKeyRule, analyse
 from audit.model import Finding
 from audit.project import Project
-from audit.rule import Remedy
+from audit.rule import FixSafety, Remedy
 
 
 class UnusedConfigKey(ConfigKeyRule):
@@ -52,6 +52,11 @@ def main(cfg):
 trainer:
   max_epochs: 10
 '''
+    fix_safety = FixSafety("none", "No automatic fix: a key may be read by code outside the scanned folders.")
+    references = (
+        "https://hydra.cc/docs/tutorials/basic/your_first_app/config_file/",
+    )
+    status = "preview"
 
     def check_project(self, project: Project, facts: Mapping[str, Any], options: Mapping[str, Any]
                       ) -> Iterator[Finding]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from audit.astutil import dotted_name
 from audit.model import Finding
-from audit.rule import Remedy, Rule
+from audit.rule import FixSafety, Remedy, Rule
 from audit.source import SourceModule
 
 # Subscripted outside an annotation, these take type expressions (quoted names are references);
@@ -548,6 +548,16 @@ def train(cfg):
     os.makedirs(cfg.paths.log_dir, exist_ok=True)
 '''
     noqa_codes = frozenset({"F401"})
+    fix_safety = FixSafety(
+        "safe",
+        "`audit fix` removes the unused names (the whole statement when all are unused) and leaves every "
+        "other byte alone; it never touches `__init__.py`, `__future__` imports or imports under `try/except "
+        "ImportError`, whose purpose is their side effect.",
+    )
+    references = (
+        "https://docs.astral.sh/ruff/rules/unused-import/",
+    )
+    status = "stable"
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         names = _Names(module).collect()
