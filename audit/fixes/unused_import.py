@@ -273,11 +273,11 @@ def _lpar_whitespace(node: cst.Import | cst.ImportFrom) -> Any:
 
 def _new_last(alias: cst.ImportAlias, old_last: cst.ImportAlias, rpar: cst.RightParen | None
               ) -> tuple[cst.ImportAlias, cst.RightParen | None]:
-    """A kept alias that is now the last takes over the old last alias's ending: on one line, its trailing
-    comma (or none); across lines, the line break and indentation before ``)`` (its own comments stay)."""
+    """A kept alias that is now the last takes over the old last alias's ending: its trailing comma (or none)
+    with what followed it; when comments follow the kept alias, the line break and indentation before ``)``."""
     comma = alias.comma
     ws = comma.whitespace_after if isinstance(comma, cst.Comma) else None
-    if not isinstance(ws, cst.ParenthesizedWhitespace):
+    if not isinstance(ws, cst.ParenthesizedWhitespace) or (ws.first_line.comment is None and not ws.empty_lines):
         return alias.with_changes(comma=old_last.comma), None
     old_comma = old_last.comma
     if isinstance(old_comma, cst.Comma):
