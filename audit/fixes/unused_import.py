@@ -47,7 +47,7 @@ def _unused_by_statement(module: SourceModule, findings: Sequence[Finding]
                          ) -> tuple[dict[_Import, set[int]], dict[_Import, list[Finding]]]:
     """The fixable statements: the positions of their unused names, and their findings."""
     places = _alias_places(module)
-    guarded = _guarded_imports(module.tree)
+    guarded = _guarded_imports(module)
     unused: dict[_Import, set[int]] = defaultdict(set)
     owners: dict[_Import, list[Finding]] = defaultdict(list)
     for finding in findings:
@@ -81,11 +81,11 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
                in _IMPORT_ERRORS for kind in kinds)
 
 
-def _guarded_imports(tree: ast.Module) -> set[ast.AST]:
+def _guarded_imports(module: SourceModule) -> set[ast.AST]:
     """Imports inside the ``try`` of a ``try``/``except ImportError`` (at any depth)."""
     guarded: set[ast.AST] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Try, ast.TryStar)) and any(map(_catches_import_error, node.handlers)):
+    for node in module.nodes(ast.Try, ast.TryStar):
+        if any(map(_catches_import_error, node.handlers)):
             guarded.update(inner for statement in node.body for inner in ast.walk(statement)
                            if isinstance(inner, (ast.Import, ast.ImportFrom)))
     return guarded
@@ -98,7 +98,7 @@ class _Locator:
         self.module = module
         self.source = module.source
         self.line_starts = [0, *(match.end() for match in LINE_BREAK.finditer(module.source))]
-        self.bodies = _bodies(module.tree)
+        self.bodies = _bodies(module)
 
     def offset(self, line: int, byte_offset: int) -> int:
         return self.line_starts[line - 1] + self.module.column(line, byte_offset) - 1
@@ -127,15 +127,20 @@ class _Locator:
         return not before.strip(" \t\f") and _REST_OF_LINE.fullmatch(after) is not None
 
 
-def _bodies(tree: ast.Module) -> dict[ast.stmt, tuple[list[ast.stmt], bool]]:
+# Nodes that hold blocks of statements, and the fields that hold them.
+_BLOCKS = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
+           ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.ExceptHandler, ast.match_case)
+_BLOCK_FIELDS = ("body", "orelse", "finalbody")
+
+
+def _bodies(module: SourceModule) -> dict[ast.stmt, tuple[list[ast.stmt], bool]]:
     """Each statement's block (the list it sits in) and whether that block is the module's."""
     bodies: dict[ast.stmt, tuple[list[ast.stmt], bool]] = {}
-    for node in ast.walk(tree):
-        for name in node._fields:
-            value = getattr(node, name)
-            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
-                for statement in value:
-                    bodies[statement] = (value, node is tree)
+    for node in module.nodes(*_BLOCKS):
+        for name in _BLOCK_FIELDS:
+            block = getattr(node, name, None)
+            if block:
+                bodies.update((statement, (block, node is module.tree)) for statement in block)
     return bodies
 
 
