@@ -24,14 +24,14 @@ import sys
 import tempfile
 import tokenize
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from audit.config import Settings
 from audit.discovery import discover, display_path
-from audit.engine import analyse_source, decode
+from audit.engine import analyse_source, decode, default_jobs
 from audit.model import SAFE, Edit, FileError, FileResult, Finding
 
 MAX_PASSES = 100  # as ruff; each pass only shortens the text, and a pass with nothing to do ends the loop
@@ -237,8 +237,8 @@ def fix_paths(paths: Sequence[Path], settings: Settings, *, diff: bool = False, 
         print(f"audit: warning: {warning.location()}: {warning.message}", file=err)
     errors = list(found.errors)
     totals = _Totals()
-    for file in found.files:
-        error = _fix_file(file, settings, diff, totals, out, err)
+    for file, outcome in _fixed_files(found.files, settings):
+        error = outcome if isinstance(outcome, FileError) else _apply(file, outcome, diff, totals, out, err)
         if error is not None:
             errors.append(error)
     for error in sorted(errors, key=lambda item: item.path):
@@ -247,33 +247,49 @@ def fix_paths(paths: Sequence[Path], settings: Settings, *, diff: bool = False, 
     return totals.exit_code(diff, bool(errors))
 
 
-def _fix_file(file: Path, settings: Settings, diff: bool, totals: _Totals, out: TextIO, err: TextIO
-              ) -> FileError | None:
-    """Fix one file (or print its diff) and add it to ``totals``; the error when it cannot be analysed."""
+def _read_and_fix(task: tuple[Path, Settings]) -> FileFix | FileError:
+    """Read one file and fix its bytes in memory (in a worker process when there are many files)."""
+    file, settings = task
     path = display_path(file)
     try:
         data = file.read_bytes()
     except OSError as error:
         return FileError(path, f"cannot read: {error.strerror or error}")
     outcome = fix_source(path, data, settings)
-    if outcome.error is not None:
-        return outcome.error
+    return outcome.error if outcome.error is not None else outcome
+
+
+def _fixed_files(files: Sequence[Path], settings: Settings) -> Iterator[tuple[Path, FileFix | FileError]]:
+    """Each file with its fix, computed in worker processes for many files (writes stay in this process)."""
+    tasks = [(file, settings) for file in files]
+    workers = default_jobs(len(files))
+    if workers < 2:
+        yield from zip(files, map(_read_and_fix, tasks), strict=True)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from zip(files, pool.map(_read_and_fix, tasks, chunksize=max(1, len(tasks) // (workers * 4))),
+                       strict=True)
+
+
+def _apply(file: Path, outcome: FileFix, diff: bool, totals: _Totals, out: TextIO, err: TextIO) -> None:
+    """Write one file's fix (or print its diff) and add it to ``totals``."""
     if outcome.problem is not None:
-        print(f"audit: warning: {path}: {outcome.problem}", file=err)
+        print(f"audit: warning: {outcome.path}: {outcome.problem}", file=err)
     if outcome.fixed is None:
         totals.remaining += outcome.remaining
-        return None
+        return
     if diff:
-        out.write(unified_diff(path, data, outcome.fixed, _encoding(data)))
+        out.write(unified_diff(outcome.path, outcome.original, outcome.fixed, _encoding(outcome.original)))
     else:
         try:
-            write_if_unchanged(file, data, outcome.fixed)
+            write_if_unchanged(file, outcome.original, outcome.fixed)
         except WriteRefused as reason:
-            print(f"audit: warning: {path}: {reason}", file=err)
+            print(f"audit: warning: {outcome.path}: {reason}", file=err)
             totals.refused = True
             totals.remaining += outcome.found
-            return None
+            return
     totals.fixed += outcome.fixed_count
     totals.files += 1
     totals.remaining += outcome.remaining
-    return None
