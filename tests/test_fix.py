@@ -382,3 +382,19 @@ def test_fix_of_generated_programs_parses_and_leaves_clean_files_alone(program: 
         assert outcome.fixed is None and outcome.problem is None
     if outcome.fixed is not None:
         ast.parse(outcome.fixed.decode())
+
+
+def test_many_files_are_fixed_in_worker_processes_in_order(tmp_path: Path) -> None:
+    for index in range(50):
+        (tmp_path / f"m{index:02}.py").write_text(f"import os\nimport sys\nprint(sys, {index})\n")
+    code, out, err = run_fix(tmp_path, diff=True)
+    assert code == 1 and err == "Would fix 50 findings in 50 files (0 remaining)\n"
+    assert [line for line in out.splitlines() if line.startswith("--- ")] == [
+        f"--- {(tmp_path / f'm{index:02}.py').as_posix()}" for index in range(50)]
+    assert run_fix(tmp_path)[:2] == (0, "Fixed 50 findings in 50 files (0 remaining)\n")
+    assert all(path.read_text().startswith("import sys\n") for path in tmp_path.glob("*.py"))
+
+
+def test_a_missing_path_is_a_one_line_error(tmp_path: Path) -> None:
+    code, out, err = run_fix(tmp_path / "missing.py")
+    assert code == 2 and err.startswith("audit: error: ") and err.count("\n") == 1
