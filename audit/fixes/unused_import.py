@@ -231,13 +231,10 @@ def _rewrite(locator: _Locator, statement: _Import, unused: set[int]) -> Edit | 
 def _without(node: cst.Import | cst.ImportFrom, unused: set[int]) -> cst.Import | cst.ImportFrom:
     """``node`` without the aliases at ``unused``, keeping the commas, comments and layout of the rest."""
     names = list(node.names)
-    kept = [alias for index, alias in enumerate(names) if index not in unused]
     separators = _moved_comment_lines(node, names, unused)
+    kept = [alias.with_changes(comma=separators[index]) if index in separators else alias
+            for index, alias in enumerate(names) if index not in unused]
     changes: dict[str, Any] = {}
-    for index, alias in enumerate(names):
-        if index in unused or index not in separators:
-            continue
-        kept[kept.index(alias)] = alias.with_changes(comma=separators[index])
     if separators.get(-1) is not None:
         changes["lpar"] = node.lpar.with_changes(whitespace_after=separators[-1])  # type: ignore[union-attr]
     if len(names) - 1 in unused:
