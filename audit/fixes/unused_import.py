@@ -280,7 +280,7 @@ def _new_last(alias: cst.ImportAlias, old_last: cst.ImportAlias, rpar: cst.Right
     comma = alias.comma
     ws = comma.whitespace_after if isinstance(comma, cst.Comma) else None
     if not isinstance(ws, cst.ParenthesizedWhitespace) or (ws.first_line.comment is None and not ws.empty_lines):
-        return alias.with_changes(comma=old_last.comma), None
+        return _old_ending(alias, old_last, rpar)
     old_comma = old_last.comma
     if isinstance(old_comma, cst.Comma):
         ending, new_rpar = old_comma.whitespace_after, None
@@ -292,3 +292,22 @@ def _new_last(alias: cst.ImportAlias, old_last: cst.ImportAlias, rpar: cst.Right
     else:
         tail = ws.with_changes(indent=False, last_line=cst.SimpleWhitespace(""))
     return alias.with_changes(comma=comma.with_changes(whitespace_after=tail)), new_rpar
+
+
+def _old_ending(alias: cst.ImportAlias, old_last: cst.ImportAlias, rpar: cst.RightParen | None
+                ) -> tuple[cst.ImportAlias, cst.RightParen | None]:
+    """``alias`` with the old last alias's comma (or none); the removed alias's comment goes with it."""
+    old_comma = old_last.comma
+    if isinstance(old_comma, cst.Comma):
+        return alias.with_changes(comma=old_comma.with_changes(
+            whitespace_after=_without_comment(old_comma.whitespace_after))), None
+    new_rpar = rpar.with_changes(whitespace_before=_without_comment(rpar.whitespace_before)) if rpar else None
+    return alias.with_changes(comma=old_comma), new_rpar
+
+
+def _without_comment(whitespace: Any) -> Any:
+    """``whitespace`` without the comment that ends its first line."""
+    if isinstance(whitespace, cst.ParenthesizedWhitespace) and whitespace.first_line.comment is not None:
+        return whitespace.with_changes(first_line=whitespace.first_line.with_changes(
+            whitespace=cst.SimpleWhitespace(""), comment=None))
+    return whitespace
