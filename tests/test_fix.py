@@ -268,7 +268,7 @@ def test_the_cli_runs_fix_and_scan_never_imports_libcst(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout, target.read_text()) == (0, "Fixed 1 finding in 1 file (0 remaining)\n", "")
     probe = ("import sys\nfrom audit.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
              "print('libcst' in sys.modules, file=sys.stderr)\n")
-    for argv in (["scan", str(target)], ["--version"], ["rules"]):
+    for argv in (["scan", str(target)], ["--help"], ["--version"], ["rules"]):
         done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True,
                               cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
         assert done.stderr.strip().endswith("False"), (argv, done.stderr)
