@@ -172,17 +172,26 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def analyse_source(path: str, data: bytes, settings: Settings, measure: bool = False) -> FileResult:
-    """Analyse one file's bytes (and measure it, for reports); errors come back in the result."""
+def analyse_source(path: str, data: bytes, settings: Settings, measure: bool = False, *,
+                   fixes: bool = False) -> FileResult:
+    """Analyse one file's bytes (and measure it, for reports); errors come back in the result.
+
+    ``fixes`` attaches each fixable finding's ``Fix`` (``audit.fixes``; it costs a libcst parse per fixed statement).
+    """
     with _cyclic_gc_paused():
-        return _analyse_source(path, data, settings, measure)
+        return _analyse_source(path, data, settings, measure, fixes)
 
 
-def _analyse_source(path: str, data: bytes, settings: Settings, measure: bool) -> FileResult:
+def _analyse_source(path: str, data: bytes, settings: Settings, measure: bool, fixes: bool = False) -> FileResult:
     try:
         module = parse(path, data)
         rules = all_rules()
         result = analyse_module(module, settings, rules)
+        if fixes:
+            from audit.fixes import attach_fixes
+
+            result.findings, fix_warnings = attach_fixes(module, result.findings)
+            result.warnings += fix_warnings
         result.facts = collect_facts(module, settings, rules)
         if measure:
             result.metrics = metrics.measure(module)

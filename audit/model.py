@@ -12,6 +12,35 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace ``text[start:end]`` with ``text``.
+
+    ``start``/``end`` are 0-based character offsets (end exclusive) into the decoded
+    source (``SourceModule.source``: after the BOM, line endings as in the file).
+    """
+
+    start: int
+    end: int
+    text: str = ""
+
+
+SAFE, UNSAFE = "safe", "unsafe"
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """Edits that remove a finding. ``applicability`` is ``SAFE`` (``audit fix`` applies it) or ``UNSAFE``.
+
+    Findings fixed by the same edits (two unused names of one statement) share one ``Fix``;
+    all of its edits are applied, or none.
+    """
+
+    edits: tuple[Edit, ...]
+    applicability: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem at one place.
 
@@ -25,6 +54,7 @@ class Finding:
     finding (the first line of a multi-line statement, as ruff reads it); JSON leaves it out.
     ``fingerprint`` is the finding's identity across edits elsewhere in the file
     (``audit.fingerprint``), set by the engine; it takes no part in comparisons.
+    ``fix`` is only computed when a command asks for fixes (``audit fix``); JSON leaves it out when it is None.
     """
 
     rule: str
@@ -40,6 +70,7 @@ class Finding:
     end_column: int | None = None
     also_suppressed_at: int | None = None
     fingerprint: str | None = field(default=None, compare=False)
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)
@@ -47,6 +78,8 @@ class Finding:
     def to_dict(self) -> dict[str, object]:
         fields = asdict(self)
         del fields["related"], fields["also_suppressed_at"]
+        if self.fix is None:
+            del fields["fix"]
         return fields
 
 

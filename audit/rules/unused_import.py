@@ -551,8 +551,10 @@ def train(cfg):
     fix_safety = FixSafety(
         "safe",
         "`audit fix` removes the unused names (the whole statement when all are unused) and leaves every "
-        "other byte alone; it never touches `__init__.py`, `__future__` imports or imports under `try/except "
-        "ImportError`, whose purpose is their side effect.",
+        "other byte alone; a rescan verifies the result before it is written. It never touches "
+        "`__init__.py` (imports there re-export), `__future__` imports or imports under `try/except "
+        "ImportError`, whose purpose is their side effect. Removing an import drops any side effect of "
+        "importing it: keep such an import with `# noqa: F401` or `# audit: ignore[unused-import]`.",
     )
     references = (
         "https://docs.astral.sh/ruff/rules/unused-import/",
