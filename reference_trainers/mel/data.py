@@ -139,5 +139,6 @@ class BatchOrder(Sampler[list[int]]):
 
 
 def loader(dataset: ClipBatches, order: BatchOrder, num_workers: int, pin_memory: bool) -> DataLoader:
+    """Batches in ``order``; the loader's own generator keeps it off the global RNG a resumed run restores."""
     return DataLoader(dataset, sampler=order, batch_size=None, num_workers=num_workers, pin_memory=pin_memory,
-                      persistent_workers=num_workers > 0)
+                      persistent_workers=num_workers > 0, generator=torch.Generator().manual_seed(order.seed))
