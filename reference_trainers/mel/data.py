@@ -1,7 +1,7 @@
 """The HDF5 dataset: building it from synthetic clips, and reading it in batches in DataLoader workers.
 
-One file holds ``<split>/features`` (clips x mel bands x frames, float16, chunked
-by clip) and ``<split>/labels`` for ``train``, ``val`` and ``test``; its attributes
+One file holds ``<split>/features`` (clips x mel bands x frames, float16, one
+chunk per clip) and ``<split>/labels`` for ``train``, ``val`` and ``test``; its attributes
 are the synthesis and feature parameters, the class names and the training
 split's feature mean and standard deviation.
 """
@@ -63,7 +63,8 @@ def write_dataset(path: Path, clips: Mapping[str, Any], overwrite: bool = False)
         for index, split in enumerate(SPLITS):
             features, labels = build_split(clips, clips[f"{split}_size"], clips["seed"] * len(SPLITS) + index)
             group = handle.create_group(split)
-            group.create_dataset("features", data=features, chunks=(min(64, len(features)), *features.shape[1:]))
+            # One clip per chunk: a shuffled batch reads only its own clips.
+            group.create_dataset("features", data=features, chunks=(1, *features.shape[1:]))
             group.create_dataset("labels", data=labels)
             if split == "train":
                 values = features.astype(np.float32)

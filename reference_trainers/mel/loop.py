@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,9 @@ PRECISIONS = ("32-true", *AUTOCAST_DTYPES)
 
 class LoopCallback:
     """What a ``callbacks`` entry of the config may implement; every hook does nothing by default."""
+
+    def on_train_start(self, step: int) -> None:
+        """Before the first step of this run (``step`` is where a resumed run starts)."""
 
     def on_train_batch_end(self, step: int) -> None:
         """After the optimizer step ``step`` (counted from 1)."""
@@ -108,7 +112,7 @@ def save_atomically(state: dict[str, Any], path: Path) -> Path:
 class Loop:
     """Model, optimizer, data and run state for one run, built from config."""
 
-    def __init__(self, config: DictConfig) -> None:
+    def __init__(self, config: DictConfig, extra_callbacks: Sequence[LoopCallback] = ()) -> None:
         self.config = config
         self.device = resolve_device(config.trainer.device)
         self.precision = resolve_precision(str(config.trainer.precision), self.device)
@@ -129,6 +133,7 @@ class Loop:
         self.scaler = torch.amp.GradScaler(self.device.type) if self.autocast_dtype == torch.float16 else None
         self.callbacks: list[LoopCallback] = [instantiate(entry) for entry in config.callbacks.values()
                                               if entry is not None and "_target_" in entry]
+        self.callbacks += extra_callbacks
         self.signals = StopSignals()
         self.step, self.best_value, self.val_value = 0, None, None
         self.first_loss: torch.Tensor | None = None
@@ -251,6 +256,8 @@ class Loop:
         train_loader = loader(self.datasets["train"], self.train_order, self.config.data.num_workers,
                               pin_memory=self.device.type == "cuda")
         self.started = time.perf_counter()
+        for callback in self.callbacks:
+            callback.on_train_start(self.step)
         with self.signals:
             try:
                 while self.step < self.total_steps:
@@ -338,7 +345,7 @@ def _train(loop: Loop, identity: RunIdentity, summary_path: Path, started: float
                                                       extra=extra))
 
 
-def fit(config: DictConfig, trainer_name: str) -> dict[str, Any]:
+def fit(config: DictConfig, trainer_name: str, extra_callbacks: Sequence[LoopCallback] = ()) -> dict[str, Any]:
     """Build data, model and loop from ``config``, train, write ``summary.json`` and return it.
 
     An unreadable ``ckpt_path`` is a ``UsageError`` before anything is built; a signal ends
@@ -356,7 +363,7 @@ def fit(config: DictConfig, trainer_name: str) -> dict[str, Any]:
     identity = _identity(config, trainer_name)
     torch.manual_seed(config.seed)
     try:
-        loop = Loop(config)
+        loop = Loop(config, extra_callbacks)
     except Exception as error:
         raise record_failure(output_dir, partial(summary_before_training, output_dir, identity), error) from error
     try:
