@@ -88,6 +88,7 @@ def step_rate(overrides: list[str], workdir: Path, steps: int) -> float:
     loop = Loop(compose(overrides, workdir))
     dataset = loop.datasets["train"]
     batch = dataset[list(range(loop.config.data.batch_size))]
+    dataset.close()
     for _ in range(max(3, steps // 10)):  # warm-up: kernel selection, allocator
         loop.train_step(batch)
     if loop.device.type == "cuda":

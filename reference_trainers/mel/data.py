@@ -110,6 +110,12 @@ class ClipBatches(Dataset):
         order = np.sort(np.asarray(indices))
         return torch.from_numpy(group["features"][order]), torch.from_numpy(group["labels"][order])
 
+    def close(self) -> None:
+        """Close this process's handle, so that no open HDF5 file is inherited by a forked worker."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_handle": None}
 

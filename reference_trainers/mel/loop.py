@@ -219,12 +219,15 @@ class Loop:
         order = BatchOrder(len(dataset), self.config.data.batch_size, shuffle=False)
         correct = torch.zeros((), device=self.device)
         total_loss = torch.zeros((), device=self.device)
-        for batch in loader(dataset, order, 0, pin_memory=False):
-            features, labels = self.prepare(batch)
-            with self.autocast():
-                logits = self.model(features)
-            total_loss += functional.cross_entropy(logits.float(), labels, reduction="sum")
-            correct += (logits.argmax(dim=1) == labels).sum()
+        try:
+            for batch in loader(dataset, order, 0, pin_memory=False):
+                features, labels = self.prepare(batch)
+                with self.autocast():
+                    logits = self.model(features)
+                total_loss += functional.cross_entropy(logits.float(), labels, reduction="sum")
+                correct += (logits.argmax(dim=1) == labels).sum()
+        finally:
+            dataset.close()
         self.model.train()
         accuracy, loss = (torch.stack([correct, total_loss]) / len(dataset)).tolist()
         return {f"{split}/acc": accuracy, f"{split}/loss": loss}
