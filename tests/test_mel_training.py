@@ -130,3 +130,11 @@ def test_exception_in_training_is_a_failed_run(tiny: tuple[str, ...], tmp_path: 
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["status"] == "failed" and summary["error"] == "ValueError: Invalid learning rate: -1.0"
     assert "Traceback" not in done.stdout and "ValueError" in (tmp_path / "traceback.txt").read_text()
+
+
+def test_legacy_trainer_runs_its_smoke_config_and_learns(tmp_path: Path) -> None:
+    legacy = run_trainer("legacy.mel.train", tmp_path / "run", "experiment=smoke", f"data.path={tmp_path / 'smoke.h5'}")
+    assert legacy["steps"] == 3 * 2048 // 32
+    assert legacy["last_train_loss"] <= legacy["first_train_loss"] / 2 and legacy["val_value"] > 0.6
+    checkpoints = sorted(path.name for path in (tmp_path / "run" / "checkpoints").iterdir())
+    assert checkpoints == ["best.pth", "last.pth", "mel_cnn_best.h5"]  # the best one written twice
