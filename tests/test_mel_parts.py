@@ -20,7 +20,7 @@ from reference_trainers.common.launch import register  # noqa: E402
 from reference_trainers.mel.config import BUILD_SPEC, SPEC  # noqa: E402
 from reference_trainers.mel.data import BatchOrder, ClipBatches, build_split, ensure_dataset, write_dataset  # noqa: E402
 from reference_trainers.mel.features import log_mel, mel_filterbank  # noqa: E402
-from reference_trainers.mel.loop import prepare_batch, resolve_precision, save_atomically  # noqa: E402
+from reference_trainers.mel.loop import console_level, prepare_batch, resolve_precision, save_atomically  # noqa: E402
 from reference_trainers.mel.synth import CLASSES  # noqa: E402
 from tests.helpers import ROOT  # noqa: E402
 from tests.trainers import trainer_env  # noqa: E402
@@ -155,6 +155,12 @@ def test_precision_follows_the_device() -> None:
     assert resolve_precision("auto", torch.device("cuda")) == "bf16-mixed"
     with pytest.raises(UsageError, match="trainer.precision=fp8"):
         resolve_precision("fp8", torch.device("cpu"))
+
+
+def test_console_level_by_name() -> None:
+    assert (console_level("debug"), console_level("WARNING")) == (10, 30)
+    with pytest.raises(UsageError, match="log_level=loud"):
+        console_level("loud")
 
 
 def test_configs_compose_through_the_compose_api() -> None:

@@ -101,6 +101,7 @@ def test_sigterm_then_resume_continues_exactly(tiny: tuple[str, ...], tiny_run: 
     assert result["lineage_first_train_loss"] == summary["first_train_loss"] == expected["first_train_loss"]
     assert result["last_train_loss"] == pytest.approx(expected["last_train_loss"], rel=1e-5)
     assert result["val_value"] == pytest.approx(expected["val_value"], abs=1e-6)
+    assert Path(result["best_checkpoint"]).is_file()
     uninterrupted, continued = train_losses(tiny_run), train_losses(second)
     assert min(continued) == 21
     assert [continued[step] for step in sorted(continued)] == pytest.approx(

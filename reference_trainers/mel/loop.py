@@ -101,6 +101,14 @@ def prepare_batch(batch: tuple[torch.Tensor, torch.Tensor], device: torch.device
     return features, labels.to(device, non_blocking=True)
 
 
+def console_level(name: str) -> int:
+    """A logging level by name (``debug``, ``INFO``, ...); a ``UsageError`` for any other word."""
+    level = logging.getLevelName(name.upper())
+    if not isinstance(level, int):
+        raise UsageError(f"log_level={name}: expected DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
 def save_atomically(state: dict[str, Any], path: Path) -> Path:
     """``torch.save`` to a temporary file beside ``path``, then rename: a reader never sees half a file."""
     partial_path = path.with_name(f".{path.name}.partial")
@@ -136,6 +144,7 @@ class Loop:
         self.callbacks += extra_callbacks
         self.signals = StopSignals()
         self.step, self.best_value, self.val_value = 0, None, None
+        self.best_checkpoint: str | None = None
         self.first_loss: torch.Tensor | None = None
         self.last_loss: torch.Tensor | None = None
         self.samples = 0
@@ -166,7 +175,7 @@ class Loop:
                 "scheduler": self.scheduler.state_dict(),
                 "scaler": self.scaler.state_dict() if self.scaler is not None else None,
                 "step": self.step, "best_value": self.best_value, "val_value": self.val_value,
-                "rng": rng_state(), "config": {"channels": list(self.config.model.channels)}}
+                "best_checkpoint": self.best_checkpoint, "rng": rng_state()}
 
     def load(self, path: Path) -> None:
         state = torch.load(path, map_location=self.device, weights_only=False)
@@ -177,6 +186,7 @@ class Loop:
             self.scaler.load_state_dict(state["scaler"])
         self.step = self.start_step = state["step"]
         self.best_value, self.val_value = state["best_value"], state["val_value"]
+        self.best_checkpoint = state["best_checkpoint"]  # in the earlier run's directory until this run improves
         restore_rng_state(state["rng"])
         log.info("resumed from %s at step %d (epoch %d)", path, self.step, self.epoch + 1)
 
@@ -239,7 +249,7 @@ class Loop:
             metrics.update(self.evaluate("test"))
         self.val_value = metrics[self.config.monitor.metric]
         if self.best_value is None or self._better(self.val_value, self.best_value):
-            self.best_value = self.val_value
+            self.best_value, self.best_checkpoint = self.val_value, str(self.checkpoint_dir / BEST)
             save_atomically(self.state(), self.checkpoint_dir / BEST)
         self.metrics.write(self.step, self.current_epoch, metrics)
         log.info("step %d %s", self.step, " ".join(f"{name}={value:.4f}" for name, value in metrics.items()))
@@ -317,14 +327,13 @@ class Loop:
                  self.config.trainer.max_epochs, self.step, loss, learning_rate, time.perf_counter() - self.started)
 
     def figures(self) -> RunFigures:
-        best = self.checkpoint_dir / BEST
         last = self.checkpoint_dir / LAST
         return RunFigures(
             device=self.device, world_size=1, precision=self.precision, epochs=self.epoch,
             start_step=self.start_step, steps=self.step, train_seconds=self.train_seconds, samples=self.samples,
             first_loss=float(self.first_loss) if self.first_loss is not None else None,
             last_loss=float(self.last_loss) if self.last_loss is not None else None,
-            val_value=self.val_value, best_checkpoint=str(best) if best.is_file() else None,
+            val_value=self.val_value, best_checkpoint=self.best_checkpoint,
             resume_checkpoint=str(last) if last.is_file() else None)
 
 
@@ -358,7 +367,7 @@ def fit(config: DictConfig, trainer_name: str, extra_callbacks: Sequence[LoopCal
     started = time.perf_counter()
     silence_known_warnings()
     route_library_logs()
-    log.setLevel(str(config.log_level).upper())
+    log.setLevel(console_level(str(config.log_level)))
     if config.ckpt_path:
         require_readable(config.ckpt_path)
     resolve_precision(str(config.trainer.precision), resolve_device(config.trainer.device))
