@@ -1,4 +1,4 @@
-"""Measure the OCR reference trainer and write ``reports/trainers.md``.
+"""Measure the OCR reference trainer and write its section of ``reports/trainers.md``.
 
 Usage: ``python benchmarks/ocr_figures.py [--output reports/trainers.md] [--repeat 3]``
 
@@ -24,6 +24,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from report_sections import write_section  # noqa: E402
+
 from reference_trainers.common.callbacks import GpuBusySampler, TimeToTarget  # noqa: E402
 from reference_trainers.common.composition import compose_config  # noqa: E402
 from reference_trainers.common.launch import register  # noqa: E402
@@ -126,8 +128,7 @@ def main() -> None:
                       "figure was measured (time to 98% accuracy, bf16-mixed versus 32-true, busy fraction, "
                       "peak memory). None is estimated.", ""]
         lines += cpu_section(Path(workdir))
-    args.output.write_text("\n".join(lines) + "\n")
-    print(args.output.read_text())
+    print(write_section(args.output, "ocr", "\n".join(lines)))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATE = "2026-11-24"
 SHARED_OCR = ["reference_trainers/ocr/glyphs.py", "reference_trainers/ocr/data.py", "reference_trainers/ocr/model.py"]
+# What legacy/mel/train.py imports from the refactored trainer: the same code on both sides of the compare.
+SHARED_MEL = ["reference_trainers/mel/data.py", "reference_trainers/mel/model.py", "reference_trainers/mel/synth.py",
+              "reference_trainers/mel/features.py"]
 
 # report file -> the audit command that writes it (run from the repository root)
 REPORTS = {
@@ -19,6 +22,10 @@ REPORTS = {
                                  "--title", "Assessment: legacy OCR trainer entry point"],
     "ocr_compare.md": ["compare", "--format", "markdown", "--before", "legacy/ocr/train.py", *SHARED_OCR,
                        "--after", "reference_trainers/ocr", "reference_trainers/common"],
+    "legacy_mel_assessment.md": ["report", "legacy/mel", "--date", DATE,
+                                 "--title", "Assessment: legacy mel-spectrogram trainer"],
+    "mel_compare.md": ["compare", "--format", "markdown", "--before", "legacy/mel/train.py", *SHARED_MEL,
+                       "--after", "reference_trainers/mel", "reference_trainers/common"],
 }
 
 

@@ -147,7 +147,8 @@ def test_compare_git_revisions(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "no-such-rev" in bad.stderr
 
 
-@pytest.mark.parametrize("name", ["legacy_ocr_assessment.md", "ocr_compare.md"])
+@pytest.mark.parametrize("name", ["legacy_ocr_assessment.md", "ocr_compare.md", "legacy_mel_assessment.md",
+                                  "mel_compare.md"])
 def test_committed_reports_are_fresh(name: str) -> None:
     # Loaded by path: the module name `build` is also the PyPI package the wheel test uses.
     spec = importlib.util.spec_from_file_location("reports_build", ROOT / "reports" / "build.py")

@@ -31,6 +31,8 @@ class TrainerSpec:
     schema: type
     shape_keys: tuple[str, ...]
     config_name: str = "train"
+    # The module whose ``fit(config, trainer_name)`` trains: Lightning's, or a trainer's own loop.
+    fit_module: str = "reference_trainers.common.training"
 
     @property
     def schema_name(self) -> str:

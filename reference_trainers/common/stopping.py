@@ -1,34 +1,22 @@
-"""Stopping on SIGTERM or SIGINT with a checkpoint to resume from, and restoring RNG state on resume.
+"""Stopping a Lightning run on SIGTERM or SIGINT with a checkpoint to resume from, and restoring RNG state.
 
-The handlers are installed when training starts and removed when it ends, so
-importing this module changes nothing. A signal only sets a flag; at the end of
-the current training batch every rank agrees (any rank signalled means all stop),
-saves ``interrupted-step<N>.ckpt`` (rank 0 writes) and raises ``RunInterrupted``.
-A second SIGINT while waiting interrupts at once, as Ctrl-C usually does.
+The handlers (``reference_trainers.common.signals.StopSignals``) are installed when
+training starts and removed when it ends, so importing this module changes nothing.
+A signal only sets a flag; at the end of the current training batch every rank
+agrees (any rank signalled means all stop), saves ``interrupted-step<N>.ckpt``
+(rank 0 writes) and raises ``RunInterrupted``.
 """
 
 from __future__ import annotations
 
-import random
-import signal
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import lightning.pytorch as pl
 import torch
 
 from reference_trainers.common.checkpoints import interrupted_name
-
-SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-
-class RunInterrupted(Exception):
-    """Training stopped on a signal after saving ``checkpoint``."""
-
-    def __init__(self, signum: int, step: int, checkpoint: Path) -> None:
-        super().__init__(f"stopped by {signal.Signals(signum).name} at step {step}")
-        self.signum, self.step, self.checkpoint = signum, step, checkpoint
+from reference_trainers.common.signals import RunInterrupted, StopSignals, restore_rng_state, rng_state
 
 
 class GracefulStop(pl.Callback):
@@ -36,28 +24,21 @@ class GracefulStop(pl.Callback):
 
     def __init__(self, checkpoint_dir: str) -> None:
         self.checkpoint_dir = Path(checkpoint_dir)
-        self.received: int | None = None
-        self._previous: dict[int, Any] = {}
+        self.signals = StopSignals()
 
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if signum == signal.SIGINT and self.received == signal.SIGINT:
-            raise KeyboardInterrupt
-        self.received = signum
+    @property
+    def received(self) -> int | None:
+        return self.signals.received
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         # After Lightning installed its own SIGTERM handler, so this one is the one that runs.
-        self._previous = {signum: signal.signal(signum, self._handle) for signum in SIGNALS}
-
-    def _restore_handlers(self) -> None:
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-        self._previous = {}
+        self.signals.install()
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._restore_handlers()
+        self.signals.restore()
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
-        self._restore_handlers()
+        self.signals.restore()
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
                            batch_idx: int) -> None:
@@ -75,14 +56,7 @@ class RngState(pl.Callback):
     """Saves the Python and torch random states in each checkpoint and restores them on resume."""
 
     def state_dict(self) -> dict[str, Any]:
-        state = {"python": list(random.getstate()[1]), "python_version": random.getstate()[0],
-                 "torch": torch.get_rng_state()}
-        if torch.cuda.is_available():
-            state["cuda"] = torch.cuda.get_rng_state_all()
-        return state
+        return rng_state()
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        random.setstate((state_dict["python_version"], tuple(state_dict["python"]), None))
-        torch.set_rng_state(state_dict["torch"])
-        if "cuda" in state_dict and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state_dict["cuda"])
+        restore_rng_state(state_dict)

@@ -1,20 +1,17 @@
-"""``summary.json``: what a run did, readable without opening any log.
+"""``summary.json`` for a Lightning run: what it did, readable without opening any log.
 
-``status`` is ``completed``, ``interrupted`` (stopped by a signal; ``resume_checkpoint``
-is where ``resume=`` continues) or ``failed`` (``error`` says why). A resumed run
-records ``resumed_from`` and ``lineage_first_train_loss``, the first loss of the
-run it continues (or of that run's own origin).
+The keys and their meaning: ``reference_trainers.common.run_record``.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
-import torch
+
+from reference_trainers.common.run_record import RunFigures, RunIdentity, summary_record, write_summary
 
 
 class RunSummary(pl.Callback):
@@ -55,35 +52,17 @@ class RunSummary(pl.Callback):
         """Write the summary (rank 0 only) and return it."""
         metric = trainer.callback_metrics.get(self.monitor)
         checkpoint = trainer.checkpoint_callback
-        if not self._train_seconds and self._started:  # stopped before on_train_end
-            self._train_seconds = time.perf_counter() - self._started
-        summary = {
-            "trainer": self.trainer_name,
-            "status": status,
-            "device": _device_name(trainer),
-            "world_size": trainer.world_size,
-            "precision": str(trainer.precision),
-            "torch": torch.__version__,
-            "epochs": trainer.current_epoch,
-            "start_step": self.start_step,
-            "steps": trainer.global_step,
-            "wall_seconds": round(wall_seconds, 3),
-            "train_seconds": round(self._train_seconds, 3),
-            "samples_per_second": round(self.samples / self._train_seconds, 1) if self._train_seconds else None,
-            "first_train_loss": self.first_loss,
-            "last_train_loss": self.last_loss,
-            "val_metric": self.monitor,
-            "val_value": float(metric) if metric is not None else None,
-            "best_checkpoint": getattr(checkpoint, "best_model_path", None) or None,
-            "resume_checkpoint": str(self.last_checkpoint) if self.last_checkpoint.is_file() else None,
-            "resumed_from": self.resumed_from,
-            "lineage_first_train_loss": self.lineage_first_loss if self.resumed_from else self.first_loss,
-            "peak_gpu_memory_mib": _peak_gpu_memory(trainer),
-            **(extra or {}),
-        }
+        figures = RunFigures(
+            device=trainer.strategy.root_device, world_size=trainer.world_size, precision=str(trainer.precision),
+            epochs=trainer.current_epoch, start_step=self.start_step, steps=trainer.global_step,
+            train_seconds=self._train_seconds, samples=self.samples, first_loss=self.first_loss,
+            last_loss=self.last_loss, val_value=float(metric) if metric is not None else None,
+            best_checkpoint=getattr(checkpoint, "best_model_path", None) or None,
+            resume_checkpoint=str(self.last_checkpoint) if self.last_checkpoint.is_file() else None)
+        identity = RunIdentity(self.trainer_name, self.monitor, self.resumed_from, self.lineage_first_loss)
+        summary = summary_record(identity, figures, wall_seconds, status, extra)
         if trainer.is_global_zero:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(summary, indent=2) + "\n")
+            write_summary(self.path, summary)
         return summary
 
 
@@ -91,17 +70,3 @@ def _batch_size(batch: Any) -> int:
     if isinstance(batch, dict):
         batch = next(iter(batch.values()))
     return len(batch)
-
-
-def _peak_gpu_memory(trainer: pl.Trainer) -> float | None:
-    device = trainer.strategy.root_device
-    if device.type != "cuda":
-        return None
-    return round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
-
-
-def _device_name(trainer: pl.Trainer) -> str:
-    device = trainer.strategy.root_device
-    if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
-    return device.type

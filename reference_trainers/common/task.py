@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -44,8 +45,9 @@ def run(spec: TrainerSpec, config: DictConfig) -> float | None:
         require_logger_packages(config.logger)
     except UsageError as error:
         _exit_usage(error)
-    from reference_trainers.common.training import RunFailed, fit
+    from reference_trainers.common.run_record import RunFailed
 
+    fit = importlib.import_module(spec.fit_module).fit
     try:
         summary = fit(config, trainer_name=spec.name)
     except UsageError as error:

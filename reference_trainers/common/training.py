@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
-import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -17,9 +15,15 @@ from omegaconf import DictConfig, OmegaConf
 
 from reference_trainers.common.checkpoints import require_readable
 from reference_trainers.common.console import route_library_logs, silence_known_warnings
-from reference_trainers.common.errors import one_line
 from reference_trainers.common.loggers import build_logger
-from reference_trainers.common.stopping import GracefulStop, RngState, RunInterrupted
+from reference_trainers.common.run_record import (
+    RunIdentity,
+    lineage_first_loss,
+    record_failure,
+    summary_before_training,
+)
+from reference_trainers.common.signals import RunInterrupted
+from reference_trainers.common.stopping import GracefulStop, RngState
 from reference_trainers.common.summary import RunSummary
 
 
@@ -29,39 +33,8 @@ def build_callbacks(config: DictConfig) -> list[pl.Callback]:
             if entry is not None and "_target_" in entry]
 
 
-def _lineage_first_loss(resumed_from: str | None) -> float | None:
-    if not resumed_from:
-        return None
-    path = Path(resumed_from) / "summary.json"
-    if not path.is_file():
-        return None
-    previous = json.loads(path.read_text())
-    return previous.get("lineage_first_train_loss", previous.get("first_train_loss"))
-
-
-class RunFailed(Exception):
-    """Training raised; ``summary`` is what was written to ``summary.json`` (``status: failed``)."""
-
-    def __init__(self, summary: dict[str, Any]) -> None:
-        super().__init__(summary["error"])
-        self.summary = summary
-
-
-def _record_failure(output_dir: Path, write_summary: Callable[[dict[str, Any]], dict[str, Any]],
-                    error: BaseException, is_global_zero: bool = True) -> RunFailed:
-    """Write the traceback beside the summary; the exception that carries the failed summary."""
-    traceback_path = output_dir / "traceback.txt"
-    if is_global_zero:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        traceback_path.write_text("".join(traceback.format_exception(error)))
-    return RunFailed(write_summary({"error": one_line(error), "traceback": str(traceback_path)}))
-
-
-def _summary_before_training(config: DictConfig, trainer_name: str, extra: dict[str, Any]) -> dict[str, Any]:
-    summary = {"trainer": trainer_name, "status": "failed", "steps": 0, "val_metric": config.monitor.metric,
-               "val_value": None, "resumed_from": config.resume, **extra}
-    (Path(config.paths.output_dir) / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    return summary
+def _identity(config: DictConfig, trainer_name: str) -> RunIdentity:
+    return RunIdentity(trainer_name, config.monitor.metric, config.resume, lineage_first_loss(config.resume))
 
 
 def _assemble(config: DictConfig, trainer_name: str,
@@ -71,9 +44,9 @@ def _assemble(config: DictConfig, trainer_name: str,
     pl.seed_everything(config.seed, workers=True, verbose=False)
     datamodule = instantiate(config.data)
     model = instantiate(config.model)
-    summary = RunSummary(trainer_name, config.monitor.metric, str(output_dir), resumed_from=config.resume,
-                         lineage_first_loss=_lineage_first_loss(config.resume),
-                         checkpoint_dir=config.paths.checkpoint_dir)
+    identity = _identity(config, trainer_name)
+    summary = RunSummary(trainer_name, config.monitor.metric, str(output_dir), resumed_from=identity.resumed_from,
+                         lineage_first_loss=identity.lineage_first_loss, checkpoint_dir=config.paths.checkpoint_dir)
     logger = build_logger(config.logger, save_dir=str(output_dir / "logs"))
     callbacks = [*build_callbacks(config), summary, GracefulStop(config.paths.checkpoint_dir), RngState(),
                  *extra_callbacks]
@@ -111,7 +84,9 @@ def fit(config: DictConfig, trainer_name: str, extra_callbacks: Sequence[pl.Call
     try:
         trainer, model, datamodule, summary = _assemble(config, trainer_name, extra_callbacks)
     except Exception as error:
-        raise _record_failure(output_dir, partial(_summary_before_training, config, trainer_name), error) from error
+        before = partial(summary_before_training, output_dir, RunIdentity(trainer_name, config.monitor.metric,
+                                                                          config.resume))
+        raise record_failure(output_dir, before, error) from error
     try:
         trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
     except RunInterrupted as stop:
@@ -121,5 +96,5 @@ def fit(config: DictConfig, trainer_name: str, extra_callbacks: Sequence[pl.Call
         return written
     except Exception as error:
         write = partial(summary.write, trainer, time.perf_counter() - started, "failed")
-        raise _record_failure(output_dir, write, error, trainer.is_global_zero) from error
+        raise record_failure(output_dir, write, error, trainer.is_global_zero) from error
     return summary.write(trainer, time.perf_counter() - started)

@@ -1,0 +1,1 @@
+"""The pre-refactor mel-spectrogram trainer (plain PyTorch), kept to show what `audit` finds."""

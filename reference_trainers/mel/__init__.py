@@ -1,0 +1,1 @@
+"""A plain-PyTorch (no Lightning) mel-spectrogram classifier trained from HDF5."""
