@@ -115,3 +115,20 @@ def test_fast_dev_run_logs_every_dataset(tmp_path: Path) -> None:
     summary = fit(config, trainer_name="multidataset")
     assert (summary["status"], summary["steps"], summary["val_metric"]) == ("completed", 1, "val/min_acc")
     assert summary["samples_per_second"] > 0 and 0 <= summary["val_value"] <= 1
+
+
+def test_figures_replace_only_their_own_section() -> None:
+    import importlib.util
+    import sys
+
+    from tests.helpers import ROOT
+
+    spec = importlib.util.spec_from_file_location("trainer_figures", ROOT / "benchmarks" / "trainer_figures.py")
+    figures = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("trainer_figures", figures)  # its dataclasses look their module up
+    spec.loader.exec_module(figures)
+    first = figures.replace_section("", "ocr", ["## OCR", "a"])
+    both = figures.replace_section(first, "mel", ["## Mel", "b"])
+    again = figures.replace_section(both, "ocr", ["## OCR", "c"])
+    assert first.startswith(figures.TITLE) and "a" in both.splitlines() and "b" in both.splitlines()
+    assert again == both.replace("\na\n", "\nc\n")
