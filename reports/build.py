@@ -12,6 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATE = "2026-11-24"
 SHARED_OCR = ["reference_trainers/ocr/glyphs.py", "reference_trainers/ocr/data.py", "reference_trainers/ocr/model.py"]
+# The drawing code both multi-dataset versions use (the legacy one imports it).
+SHARED_MULTIDATASET = ["reference_trainers/multidataset/render.py"]
 
 # report file -> the audit command that writes it (run from the repository root)
 REPORTS = {
@@ -19,6 +21,11 @@ REPORTS = {
                                  "--title", "Assessment: legacy OCR trainer entry point"],
     "ocr_compare.md": ["compare", "--format", "markdown", "--before", "legacy/ocr/train.py", *SHARED_OCR,
                        "--after", "reference_trainers/ocr", "reference_trainers/common"],
+    "legacy_multidataset_assessment.md": ["report", "legacy/multidataset", "--date", DATE,
+                                          "--title", "Assessment: legacy multi-dataset trainer"],
+    "multidataset_compare.md": ["compare", "--format", "markdown", "--before", "legacy/multidataset",
+                                *SHARED_MULTIDATASET, "--after", "reference_trainers/multidataset",
+                                "reference_trainers/common"],
 }
 
 

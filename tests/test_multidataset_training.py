@@ -112,3 +112,18 @@ def test_sigterm_then_resume_continues_exactly(tmp_path: Path) -> None:
     assert min(continued) == 20
     assert [continued[step] for step in sorted(continued)] == pytest.approx(
         [whole[step] for step in sorted(continued)], rel=1e-5)
+
+
+def test_legacy_trainer_runs_its_smoke_config(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.trainers import ROOT, trainer_env
+
+    done = subprocess.run([sys.executable, "-m", "legacy.multidataset.train_ddp_multidataset", "--enable_curriculum",
+                           "--smoke", "--output_dir", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=600, env=trainer_env(), check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["steps"] == 4 * 4096 // 64 and summary["val_value"] > 0.4
+    assert set(summary["per_dataset"]) == set(DATASETS)
