@@ -15,6 +15,8 @@ SHARED_OCR = ["reference_trainers/ocr/glyphs.py", "reference_trainers/ocr/data.p
 # What legacy/mel/train.py imports from the refactored trainer: the same code on both sides of the compare.
 SHARED_MEL = ["reference_trainers/mel/data.py", "reference_trainers/mel/model.py", "reference_trainers/mel/synth.py",
               "reference_trainers/mel/features.py"]
+# The drawing code both multi-dataset versions use (the legacy one imports it).
+SHARED_MULTIDATASET = ["reference_trainers/multidataset/render.py"]
 
 # report file -> the audit command that writes it (run from the repository root)
 REPORTS = {
@@ -26,6 +28,11 @@ REPORTS = {
                                  "--title", "Assessment: legacy mel-spectrogram trainer"],
     "mel_compare.md": ["compare", "--format", "markdown", "--before", "legacy/mel/train.py", *SHARED_MEL,
                        "--after", "reference_trainers/mel", "reference_trainers/common"],
+    "legacy_multidataset_assessment.md": ["report", "legacy/multidataset", "--date", DATE,
+                                          "--title", "Assessment: legacy multi-dataset trainer"],
+    "multidataset_compare.md": ["compare", "--format", "markdown", "--before", "legacy/multidataset",
+                                *SHARED_MULTIDATASET, "--after", "reference_trainers/multidataset",
+                                "reference_trainers/common"],
 }
 
 

@@ -60,8 +60,8 @@ class ResumableLoader(DataLoader):
     """
 
     def __init__(self, dataset: Dataset, sampler: ResumableSampler, batch_size: int,
-                 position: Callable[[], int]) -> None:
-        super().__init__(dataset, batch_size=batch_size, sampler=sampler, drop_last=True)
+                 position: Callable[[], int], collate_fn: Callable[[list], Any] | None = None) -> None:
+        super().__init__(dataset, batch_size=batch_size, sampler=sampler, drop_last=True, collate_fn=collate_fn)
         self.position = position
 
     def state_dict(self) -> dict[str, Any]:
@@ -80,12 +80,21 @@ class ResumableDataModule(pl.LightningDataModule):
         self._train_loader: ResumableLoader | None = None
         self._restored_position: dict[str, Any] | None = None
 
-    def resumable_loader(self, dataset: Dataset, seed: int, batch_size: int) -> ResumableLoader:
-        """A shuffled, rank-sharded training loader, positioned where a restored checkpoint left off."""
+    def shard(self) -> dict[str, int]:
+        """This process's ``rank`` and ``world_size`` (none outside a trainer)."""
         trainer = self.trainer
-        shard = {"rank": trainer.global_rank, "world_size": trainer.world_size} if trainer is not None else {}
-        loader = ResumableLoader(dataset, ResumableSampler(len(dataset), seed, **shard), batch_size,
-                                 position=self._batches_trained_this_epoch)
+        return {"rank": trainer.global_rank, "world_size": trainer.world_size} if trainer is not None else {}
+
+    def resumable_loader(self, dataset: Dataset, seed: int, batch_size: int, sampler: Sampler[int] | None = None,
+                         collate_fn: Callable[[list], Any] | None = None) -> ResumableLoader:
+        """A shuffled, rank-sharded training loader, positioned where a restored checkpoint left off.
+
+        ``sampler`` replaces the default ``ResumableSampler``; it needs the same ``epoch``,
+        ``set_epoch`` and ``start_at``.
+        """
+        sampler = sampler if sampler is not None else ResumableSampler(len(dataset), seed, **self.shard())
+        loader = ResumableLoader(dataset, sampler, batch_size, position=self._batches_trained_this_epoch,
+                                 collate_fn=collate_fn)
         if self._restored_position is not None:
             loader.load_state_dict(self._restored_position)
             self._restored_position = None
