@@ -37,7 +37,6 @@ from reference_trainers.common.launch import TrainerSpec, register  # noqa: E402
 from reference_trainers.common.training import fit  # noqa: E402
 
 
-
 @dataclass(frozen=True)
 class Profile:
     """What differs between trainers: the target, how it is described, the sizes of the plans."""
