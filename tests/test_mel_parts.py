@@ -173,3 +173,25 @@ def test_configs_compose_through_the_compose_api() -> None:
     assert compose(BUILD_SPEC, "data=smoke").data == smoke.data
     with pytest.raises(OmegaConfBaseException):
         compose(SPEC, "+trainer.devices=2")  # the loop has no such key
+
+
+def mel_command(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "reference_trainers.mel", *arguments], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env=trainer_env(), check=False)
+
+
+@pytest.mark.parametrize(("override", "fragment"), [
+    ("trainer.max_epochs=abc", "trainer.max_epochs"),
+    ("trainer.devices=2", "trainer.devices"),
+    ("ckpt_path=missing.ckpt", "missing.ckpt does not exist"),
+])
+def test_bad_override_is_one_line_before_any_run_directory(override: str, fragment: str, tmp_path: Path) -> None:
+    done = mel_command(override, f"hydra.run.dir={tmp_path / 'run'}")
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert len(done.stderr.splitlines()) == 1 and fragment in done.stderr, done.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_composed_config_is_shown_without_training() -> None:
+    shown = mel_command("--cfg", "job", "experiment=smoke")
+    assert shown.returncode == 0 and "path: data/mel/smoke.h5" in shown.stdout, shown.stderr
