@@ -126,14 +126,17 @@ def _source_stamp() -> str:
         package = Path(__file__).parent
         parts = []
         pending = [package]
-        while pending:
-            with os.scandir(pending.pop()) as listing:
-                for entry in listing:
-                    if entry.is_dir() and entry.name != "__pycache__":
-                        pending.append(Path(entry.path))
-                    elif entry.name.endswith(".py"):
-                        info = entry.stat()
-                        parts.append(f"{os.path.relpath(entry.path, package)}:{info.st_size}:{info.st_mtime_ns}")
+        try:
+            while pending:
+                with os.scandir(pending.pop()) as listing:
+                    for entry in listing:
+                        if entry.is_dir() and entry.name != "__pycache__":
+                            pending.append(Path(entry.path))
+                        elif entry.name.endswith(".py"):
+                            info = entry.stat()
+                            parts.append(f"{os.path.relpath(entry.path, package)}:{info.st_size}:{info.st_mtime_ns}")
+        except OSError:  # not a folder of files (a zip archive): the version alone must do
+            parts = ["unlisted"]
         _SOURCE_STAMP.append(_digest("\n".join(sorted(parts)).encode()).hex())
     return _SOURCE_STAMP[0]
 
@@ -155,14 +158,17 @@ _SAFE_GLOBALS = {
 
 
 class _CacheUnpickler(pickle.Unpickler):
-    """Builds only plain data: the audit's data classes and enums, containers, paths. Anything else is refused."""
+    """Builds only plain data: the audit's data classes, enums and named tuples, containers, paths.
+
+    Anything else (a function, a class with behaviour) is refused, so the file is treated as damaged.
+    """
 
     def find_class(self, module: str, name: str) -> Any:
         if "." not in name and name in _SAFE_GLOBALS.get(module, ()):
             return super().find_class(module, name)
         if "." not in name and (module == "audit" or module.startswith("audit.")):
             value = super().find_class(module, name)
-            if isinstance(value, type) and (dataclasses.is_dataclass(value) or issubclass(value, enum.Enum)):
+            if isinstance(value, type) and (dataclasses.is_dataclass(value) or issubclass(value, enum.Enum | tuple)):
                 return value
         raise pickle.UnpicklingError(f"the cache may not load {module}.{name}")
 
@@ -211,8 +217,13 @@ class Cache:
         if self.problem is not None:
             return
         try:
+            blob = _encode((self._stamp, value))
+        except Exception as error:  # audit: ignore[broad-except] -- an unpicklable result costs the cache, not the scan
+            self.problem = f"cannot cache the results: {type(error).__name__}: {error}"
+            return
+        try:
             self._prepare()
-            _write_atomic(self.folder / name, _encode((self._stamp, value)))
+            _write_atomic(self.folder / name, blob)
         except OSError as error:
             self.problem = f"cannot write the cache in {display_path(self.folder)}: {error.strerror or error}"
 

@@ -72,7 +72,7 @@ def commands(work: Path, corpus: Path) -> dict[str, tuple[list[str], Path]]:
 def environment() -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            if key not in ("PYTHONDONTWRITEBYTECODE", "AUDIT_CACHE_DIR")}
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     return env
 
 
@@ -117,9 +117,6 @@ def measure(work: Path, corpus: Path, repeat: int) -> tuple[dict[str, dict[str, 
                 wall, cpu = run_timed(command, work, env)
                 results[name][scenario]["wall"].append(wall)
                 results[name][scenario]["cpu"].append(cpu)
-            if scenario == "cold":
-                for command, _ in runs.values():  # both tools' caches complete before the warm runs
-                    run_timed(command, work, env)
     return results, changed
 
 

@@ -277,6 +277,29 @@ def test_a_planted_index_cannot_run_code(tree: Path, capsys: pytest.CaptureFixtu
         cache_module._decode(cache_module._MAGIC + cache_module._digest(payload) + payload)
 
 
+def test_only_plain_data_is_loaded() -> None:
+    """Functions and classes with behaviour, the audit's own included, are refused; data classes load."""
+    from audit.model import Finding
+
+    def blob(value: object) -> bytes:
+        payload = pickle.dumps(value)
+        return cache_module._MAGIC + cache_module._digest(payload) + payload
+
+    finding = Finding("rule", "x.py", 1, 1, 1, "message", related=(1, 2))
+    assert cache_module._decode(blob((finding, {frozenset({1}), Path("a")}))) == (finding, {frozenset({1}), Path("a")})
+    for refused in (main, Cache(Path("unused")), print, os.system):
+        with pytest.raises(ValueError, match="may not load"):
+            cache_module._decode(blob(refused))
+
+
+def test_an_unpicklable_result_costs_the_cache_not_the_scan(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings, cache = load_settings(None, tree / "rules")
+    fresh = scan([tree / "rules"], settings, jobs=1)
+    monkeypatch.setattr(engine, "collect_facts", lambda module, settings, rules: {"odd": lambda: None})
+    assert scan([tree / "rules"], settings, jobs=1, cache=cache) == fresh
+    assert cache.problem is not None and cache.problem.startswith("cannot cache the results:")
+
+
 def test_an_unwritable_cache_warns_once_and_the_scan_completes(tree: Path, capsys: pytest.CaptureFixture[str]
                                                                ) -> None:
     (tree / "blocker").write_text("a file where the cache folder should go\n")
