@@ -9,7 +9,7 @@ own code, so it is kept and served again while those stay the same:
   the Python version and a stamp of the audit's own source files (names, sizes,
   mtimes); when any differs the whole index is dropped.
 - A file is a hit when its size, mtime, ctime and inode are the recorded ones (as git
-  and ruff do); otherwise its bytes are hashed, and it is a hit when the hash matches.
+  does); otherwise its bytes are hashed, and it is a hit when the hash matches.
   Stat data of a file changed less than ``_RACY_NS`` before it was read is not
   recorded (an edit in the same timestamp tick would go unseen), so such a file is
   hashed again next time.
