@@ -32,6 +32,7 @@ import enum
 import io
 import os
 import pickle
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -60,6 +61,8 @@ _DIGEST_SIZE = 16
 # Stat data younger than this is not trusted: coarse file-system clocks (FAT: 2 s) could hide an edit.
 _RACY_NS = 2_000_000_000
 _PROJECT_MARKERS = ("pyproject.toml", ".git")
+# Every name the audit writes in its cache folder; `audit clean` removes a folder holding nothing else.
+_OWN_NAME = re.compile(r"CACHEDIR\.TAG|\.gitignore|(?:scan|settings)-[0-9a-f]{32}|\..+\.tmp")
 
 # Stat signature: size, mtime, ctime, inode.
 Signature = tuple[int, int, int, int]
@@ -69,8 +72,15 @@ Entry = tuple[Signature | None, bytes, FileResult]
 Analyse = Callable[[list[tuple[Path, bytes | None]]], list[FileResult]]
 
 
-class CacheFolderError(Exception):
-    """``audit clean`` refuses a folder that is not an audit cache."""
+class CacheFolderError(OSError):
+    """A folder that is not an audit cache: the audit neither writes into it nor removes it."""
+
+
+def _is_audit_cache(folder: Path) -> bool:
+    try:
+        return "created by audit" in (folder / "CACHEDIR.TAG").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def project_root(start: Path) -> Path:
@@ -224,12 +234,22 @@ class Cache:
         try:
             self._prepare()
             _write_atomic(self.folder / name, blob)
+        except CacheFolderError as error:
+            self.problem = str(error)
         except OSError as error:
             self.problem = f"cannot write the cache in {display_path(self.folder)}: {error.strerror or error}"
 
     def _prepare(self) -> None:
-        """The folder, with the tag that tells backup tools to skip it and a ``.gitignore`` that ignores it all."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """The folder, with the tag that tells backup tools to skip it and a ``.gitignore`` that ignores it all.
+
+        A folder that exists, holds files and has no tag of the audit's is someone else's: it is left alone.
+        """
+        if self.folder.is_dir():
+            if not _is_audit_cache(self.folder) and any(self.folder.iterdir()):
+                raise CacheFolderError(f"the cache folder {display_path(self.folder)} holds other files and no "
+                                       "CACHEDIR.TAG of the audit's: nothing written there (see `cache-dir`)")
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
         for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# Created by audit.\n*\n")):
             if not (self.folder / name).is_file():
                 _write_atomic(self.folder / name, text.encode())
@@ -396,18 +416,28 @@ def located_cache(config_file: Path | None, start: Path) -> Path:
 
 
 def clean(folder: Path) -> int | None:
-    """Remove the cache folder; returns how many bytes it held (None: there was none). Refuses a folder
-    without the audit's tag."""
+    """Remove the cache folder; return how many bytes it held (None: there was none).
+
+    Only a folder tagged by the audit and holding nothing but what the audit writes is removed.
+    """
     import shutil
 
     if not folder.exists() and not folder.is_symlink():
         return None
-    try:
-        tag = (folder / "CACHEDIR.TAG").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        tag = ""
-    if not folder.is_dir() or "created by audit" not in tag:
-        raise CacheFolderError(f"{display_path(folder)} is not an audit cache (no CACHEDIR.TAG by audit): left alone")
-    size = sum(entry.stat().st_size for entry in folder.rglob("*") if entry.is_file())
+    size = sum(entry.stat(follow_symlinks=False).st_size for entry in _own_entries(folder))
     shutil.rmtree(folder)
     return size
+
+
+def _own_entries(folder: Path) -> list[os.DirEntry[str]]:
+    """What the cache folder holds; raises ``CacheFolderError`` unless all of it is the audit's."""
+    shown = display_path(folder)
+    if folder.is_symlink() or not folder.is_dir() or not _is_audit_cache(folder):
+        raise CacheFolderError(f"{shown} is not an audit cache (no CACHEDIR.TAG by audit): left alone")
+    with os.scandir(folder) as listing:
+        entries = list(listing)
+    foreign = sorted(entry.name for entry in entries
+                     if not entry.is_file(follow_symlinks=False) or not _OWN_NAME.fullmatch(entry.name))
+    if foreign:
+        raise CacheFolderError(f"{shown} holds files the audit did not write ({', '.join(foreign[:3])}): left alone")
+    return entries

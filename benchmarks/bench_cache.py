@@ -93,6 +93,16 @@ def median_file(corpus: Path) -> Path:
     return files[len(files) // 2]
 
 
+def reported(work: Path, corpus: Path) -> dict[str, str]:
+    """Each tool's own count line (findings, diagnostics) on the corpus, from its concise output."""
+    runs = commands(work, corpus)
+    counts = {}
+    for name in ("audit scan --format concise", "ruff check --no-fix --output-format concise"):
+        done = subprocess.run(runs[name][0], cwd=work, env=environment(), capture_output=True, text=True, check=True)
+        counts[name.split()[0]] = next(line for line in reversed(done.stdout.splitlines()) if line.startswith("Found"))
+    return counts
+
+
 def measure(work: Path, corpus: Path, repeat: int) -> tuple[dict[str, dict[str, dict[str, list[float]]]], Path]:
     runs = commands(work, corpus)
     env = environment()
@@ -121,7 +131,7 @@ def measure(work: Path, corpus: Path, repeat: int) -> tuple[dict[str, dict[str, 
 
 
 def render(results: dict[str, dict[str, dict[str, list[float]]]], corpus: Path, changed: Path, repeat: int,
-           command: str) -> str:
+           command: str, counts: dict[str, str]) -> str:
     files = list(corpus.rglob("*.py"))
     lines = sum(len(path.read_bytes().splitlines()) for path in files)
     median = {name: {scenario: {kind: statistics.median(values) for kind, values in row.items()}
@@ -158,6 +168,8 @@ def render(results: dict[str, dict[str, dict[str, list[float]]]], corpus: Path, 
         "line appended before each one-file-changed run",
         f"- machine: {platform.machine()}, {len(os.sched_getaffinity(0))} CPUs available, shared with other work "
         f"(load average {load[0]:.1f} at the end), Python {platform.python_version()}, {ruff_version}",
+        f"- what each reports at its default settings: audit `{counts['audit']}`, ruff `{counts['ruff']}` "
+        "(ruff's output, full or concise, is part of its warm time)",
         f"- {repeat} repetitions, commands in rotating order; wall and CPU seconds (user + system, worker "
         "processes included) of each run, medians; the audit with bytecode caching on, as installed",
         "", "| command | scenario | median wall s | min | max | median CPU s |",
@@ -187,7 +199,7 @@ def main() -> None:
         (work / "pyproject.toml").write_text("[tool.audit]\n")
         results, changed = measure(work, corpus, args.repeat)
         command = "python benchmarks/bench_cache.py" + (f" --repeat {args.repeat}" if args.repeat != 7 else "")
-        text = render(results, corpus, changed, args.repeat, command)
+        text = render(results, corpus, changed, args.repeat, command, reported(work, corpus))
     write_section(args.output, "bench_cache", text)
     print(text)
 

@@ -372,6 +372,29 @@ def test_audit_clean(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "rules is not an audit cache" in err and (tree / "rules").is_dir()
 
 
+def test_a_cache_dir_naming_a_project_folder_is_never_written_nor_removed(tree: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """`cache-dir = "."` by mistake: the scan works, warns once, and neither the scan nor `clean` touches the files."""
+    (tree / "pyproject.toml").write_text('[tool.audit]\ncache-dir = "rules"\n')
+    before = sorted(path.relative_to(tree) for path in (tree / "rules").rglob("*"))
+    fresh = scan_json(capsys, "--no-cache", "rules")
+    code, out, err = run_main(capsys, "scan", "--format", "json", "rules")
+    assert json.loads(out) == fresh and err.count("audit: warning:") == 1
+    assert "the cache folder rules holds other files and no CACHEDIR.TAG" in err
+    code, _, err = run_main(capsys, "clean")
+    assert code == 2 and "rules is not an audit cache" in err
+    assert sorted(path.relative_to(tree) for path in (tree / "rules").rglob("*")) == before
+
+
+def test_audit_clean_leaves_a_cache_folder_that_holds_other_files(tree: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    run_main(capsys, "scan", "rules/broad-except")
+    (tree / CACHE_DIR_NAME / "notes.txt").write_text("mine\n")
+    code, _, err = run_main(capsys, "clean")
+    assert code == 2 and "holds files the audit did not write (notes.txt)" in err
+    assert (tree / CACHE_DIR_NAME / "notes.txt").exists()
+
+
 def test_audit_clean_in_a_subprocess_names_the_folder(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.audit]\n")
     (tmp_path / "a.py").write_text("x = 1\n")
