@@ -251,6 +251,7 @@ def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None, *, 
     With ``cache``, files whose results it holds are not analysed again (see ``audit.cache``);
     ``progress`` is told how many files are analysed, and when each is done.
     """
+    # The index is keyed by every input of a file's analysis besides its bytes: a new input belongs in the key.
     index = cache.index(settings, measure, root) if cache is not None else None
     rules = index.project_rules(settings) if index is not None else all_rules()
     found = discover(paths, settings, root, other_file_patterns(rules, settings))

@@ -138,10 +138,22 @@ def measure(work: Path, corpus: Path, repeat: int) -> tuple[dict[str, dict[str, 
     return results, changed
 
 
-def render(results: dict[str, dict[str, dict[str, list[float]]]], corpus: Path, changed: Path, repeat: int,
-           command: str, counts: dict[str, str]) -> str:
+def describe(source: Path, corpus: Path) -> str:
+    """The corpus in words, counted before any benchmark edit."""
     files = list(corpus.rglob("*.py"))
     lines = sum(len(path.read_bytes().splitlines()) for path in files)
+    try:
+        from importlib.metadata import version
+
+        named = f"the installed `lightning` {version('lightning')} package" if source == installed_lightning() \
+            else f"`{source}`"
+    except (ImportError, SystemExit):
+        named = f"`{source}`"
+    return f"a copy of {named}: {len(files)} files, {lines} lines"
+
+
+def render(results: dict[str, dict[str, dict[str, list[float]]]], corpus_text: str, corpus: Path, changed: Path,
+           repeat: int, command: str, counts: dict[str, str]) -> str:
     median = {name: {scenario: {kind: statistics.median(values) for kind, values in row.items()}
                      for scenario, row in by_scenario.items()} for name, by_scenario in results.items()}
     ruff_version = subprocess.run([ruff_binary(), "--version"], capture_output=True, text=True).stdout.strip()
@@ -172,8 +184,7 @@ def render(results: dict[str, dict[str, dict[str, list[float]]]], corpus: Path, 
     return "\n".join([
         "## Cached rescans: `audit scan` versus `ruff check`", "",
         f"Produced by `{command}` on {time.strftime('%Y-%m-%d')}.", "",
-        f"- corpus: a copy of the installed `lightning` 2.6.6 package: {len(files)} files, {lines} lines, "
-        "in a temporary folder with an empty `pyproject.toml` (both caches live there)",
+        f"- corpus: {corpus_text}, in a temporary folder with an empty `pyproject.toml` (both caches live there)",
         f"- changed file: `{changed.relative_to(corpus.parent).as_posix()}` (the median-sized file), one comment "
         "line appended before each one-file-changed run",
         f"- machine: {platform.machine()}, {len(os.sched_getaffinity(0))} CPUs available, shared with other work "
@@ -213,9 +224,10 @@ def main() -> None:
         corpus = work / source.name
         shutil.copytree(source, corpus, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         (work / "pyproject.toml").write_text("[tool.audit]\n")
+        corpus_text = describe(source, corpus)
         results, changed = measure(work, corpus, args.repeat)
         command = "python benchmarks/bench_cache.py" + (f" --repeat {args.repeat}" if args.repeat != 7 else "")
-        text = render(results, corpus, changed, args.repeat, command, reported(work, corpus))
+        text = render(results, corpus_text, corpus, changed, args.repeat, command, reported(work, corpus))
     write_section(args.output, "bench_cache", text)
     print(text)
 
