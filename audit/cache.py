@@ -296,7 +296,7 @@ class FileIndex:
         self.name = name
         self.display_root = display_root
         loaded = cache.read(name)
-        valid = isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[1], dict)
+        valid = _is_index(loaded)
         self.rule_classes: list[tuple[str, str]] | None = loaded[0] if valid else None
         self.entries: dict[str, Entry] = loaded[1] if valid else {}
         self.updated: dict[str, Entry] = {}
@@ -373,13 +373,35 @@ class FileIndex:
             return
         on_disk = self.cache.read(self.name)
         entries = dict(self.entries)
-        if isinstance(on_disk, tuple) and len(on_disk) == 2 and isinstance(on_disk[1], dict):
+        if _is_index(on_disk):
             entries.update(on_disk[1])
         entries.update(self.updated)
         entries = {display: entry for display, entry in entries.items()
                    if os.path.lexists(self.display_root / display)}
         self.cache.write(self.name, (self.rule_classes, entries))
         self.entries, self.updated, self.dirty = entries, {}, False
+
+
+def _is_index(value: Any) -> bool:
+    """Whether ``value`` has the shape of an index: (project rule classes, {display path: entry})."""
+    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict)):
+        return False
+    rule_classes, entries = value
+    if rule_classes is not None and not (isinstance(rule_classes, list) and all(map(_is_rule_class, rule_classes))):
+        return False
+    return all(isinstance(display, str) and _is_entry(entry) for display, entry in entries.items())
+
+
+def _is_rule_class(item: Any) -> bool:
+    return isinstance(item, tuple) and len(item) == 2 and all(isinstance(part, str) for part in item)
+
+
+def _is_entry(entry: Any) -> bool:
+    if not (isinstance(entry, tuple) and len(entry) == 3):
+        return False
+    signature, digest, result = entry
+    return (signature is None or isinstance(signature, tuple)) and isinstance(digest, bytes) \
+        and isinstance(result, FileResult)
 
 
 def _read(file: Path) -> bytes | None:

@@ -237,8 +237,13 @@ def _damage_wrong_shape(path: Path) -> None:
     path.write_bytes(cache_module._encode((cache_module.code_stamp(), ("not", ["an", "index"]))))
 
 
+def _damage_wrong_entries(path: Path) -> None:
+    """Intact and signed, the right outline, entries of the wrong shape."""
+    path.write_bytes(cache_module._encode((cache_module.code_stamp(), (5, {"projects/x.py": (1, 2)}))))
+
+
 @pytest.mark.parametrize("damage", [_damage_truncate, _damage_flip, _damage_garbage, _damage_empty,
-                                    _damage_wrong_shape])
+                                    _damage_wrong_shape, _damage_wrong_entries])
 def test_a_damaged_index_is_ignored_and_rewritten(tree: Path, capsys: pytest.CaptureFixture[str],
                                                   monkeypatch: pytest.MonkeyPatch, damage) -> None:  # type: ignore[no-untyped-def]
     fresh = scan_json(capsys, "--no-cache", "projects")
