@@ -18,10 +18,14 @@ from audit import __version__
 from audit.output import COMPARE_FORMATS, FORMATS
 
 if TYPE_CHECKING:
+    from audit.cache import Cache
     from audit.config import Settings
+    from audit.engine import Progress
     from audit.model import ScanResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# Formats for people at a terminal: the only ones that show a progress bar (on stderr).
+PROGRESS_FORMATS = ("text", "concise")
 
 
 class UsageError(Exception):
@@ -61,6 +65,8 @@ def _add_scan(commands: argparse._SubParsersAction) -> None:
                       help="warn about `# audit: ignore` and `# noqa` comments that silence no audit finding")
     scan.add_argument("--stdin-filename", type=Path, metavar="PATH",
                       help="read the source from stdin (`audit scan -`), shown as PATH and configured as PATH is")
+    scan.add_argument("--no-cache", action="store_true",
+                      help="neither read nor write the cache of results (.audit_cache/ at the project root)")
     scan.set_defaults(handler=_run_scan)
 
 
@@ -80,6 +86,7 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--title", help="title (default: 'Assessment: NAME', the scanned folder's own name)")
     report.add_argument("--date", metavar="YYYY-MM-DD", help="date (default: $SOURCE_DATE_EPOCH, else today)")
     report.add_argument("--config", type=Path, metavar="FILE", help="as for `audit scan`")
+    report.add_argument("--no-cache", action="store_true", help="as for `audit scan`")
     report.set_defaults(handler=_run_report)
 
 
@@ -114,6 +121,15 @@ def _add_fix(commands: argparse._SubParsersAction) -> None:
     fix.set_defaults(handler=_run_fix)
 
 
+def _add_clean(commands: argparse._SubParsersAction) -> None:
+    clean = commands.add_parser("clean", help="remove the cache of results",
+                                description="Remove the cache a scan of PATH (default: .) uses: $AUDIT_CACHE_DIR, "
+                                            "else `cache-dir` in [tool.audit], else .audit_cache/ at the project root.")
+    clean.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="as for `audit scan` (default: .)")
+    clean.add_argument("--config", type=Path, metavar="FILE", help="as for `audit scan`")
+    clean.set_defaults(handler=_run_clean)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audit", description="Static audit of ML training code.")
     parser.add_argument("--version", action="version", version=f"audit {__version__}")
@@ -123,11 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(commands)
     _add_compare(commands)
     _add_fix(commands)
+    _add_clean(commands)
     return parser
 
 
 def _run_scan(args: argparse.Namespace) -> int:
-    from audit.config import load_settings, with_cli_overrides
+    from audit.cache import load_settings
     from audit.engine import scan
 
     paths = args.paths or [Path(".")]
@@ -135,9 +152,11 @@ def _run_scan(args: argparse.Namespace) -> int:
     entries = _read_baseline(args.baseline) if args.baseline else None  # a bad baseline fails before the scan
     if _reads_stdin(args):
         return _run_scan_stdin(args, entries)
-    settings = load_settings(args.config, _common_start(paths))
-    settings = with_cli_overrides(settings, args.select, args.ignore, force_exclude=args.force_exclude)
-    result = scan(paths, settings, jobs=args.jobs, report_unused_suppressions=args.report_unused_suppressions)
+    settings, cache = load_settings(args.config, _common_start(paths), use_cache=not args.no_cache,
+                                    select=args.select, ignore=args.ignore, force_exclude=args.force_exclude)
+    result = scan(paths, settings, jobs=args.jobs, cache=cache, progress=_progress(args.format),
+                  report_unused_suppressions=args.report_unused_suppressions)
+    _print_cache_problem(cache)
     if args.measure_imports:
         from audit.importtime import annotate
 
@@ -262,7 +281,7 @@ def _run_fix(args: argparse.Namespace) -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from audit.config import load_settings
+    from audit.cache import load_settings
     from audit.engine import scan
     from audit.report import ReportError, ReportOptions, default_title, render_report, report_date
 
@@ -271,8 +290,9 @@ def _run_report(args: argparse.Namespace) -> int:
         date = report_date(args.date)
     except ReportError as error:
         raise UsageError(str(error)) from None
-    settings = load_settings(args.config, _common_start(paths))
-    result = scan(paths, settings, measure=True)
+    settings, cache = load_settings(args.config, _common_start(paths), use_cache=not args.no_cache)
+    result = scan(paths, settings, measure=True, cache=cache)
+    _print_cache_problem(cache)
     _print_warnings(result, paths)
     if not result.metrics and result.errors:
         for error in result.errors:
@@ -282,6 +302,40 @@ def _run_report(args: argparse.Namespace) -> int:
     options = ReportOptions(args.title or default_title(paths), date, scope)
     _write(render_report(result, options), args.output)
     return EXIT_ERROR if result.errors else EXIT_CLEAN
+
+
+def _run_clean(args: argparse.Namespace) -> int:
+    from audit.cache import CacheFolderError, clean, located_cache
+    from audit.discovery import display_path
+
+    paths = args.paths or [Path(".")]
+    folder = located_cache(args.config, _common_start(paths))
+    try:
+        size = clean(folder)
+    except CacheFolderError as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"cannot remove {display_path(folder)}: {error.strerror or error}") from None
+    if size is None:
+        print(f"No cache at {display_path(folder)}")
+    else:
+        print(f"Removed {display_path(folder)} ({size / 1000:.1f} kB)")
+    return EXIT_CLEAN
+
+
+def _progress(output_format: str) -> Progress | None:
+    """A progress bar on stderr for formats people read (never in machine output); it shows only at a terminal."""
+    if output_format not in PROGRESS_FORMATS:
+        return None
+    from audit.progress import terminal_progress
+
+    return terminal_progress(sys.stderr)
+
+
+def _print_cache_problem(cache: Cache | None) -> None:
+    """The one warning a cache that could not be written gets; the scan itself is complete."""
+    if cache is not None and cache.problem is not None:
+        print(f"audit: warning: {cache.problem}; the results are complete but not cached", file=sys.stderr)
 
 
 def _print_warnings(result: ScanResult, paths: Sequence[Path]) -> None:

@@ -13,7 +13,8 @@ from typing import Any
 from audit.registry import all_options, rule_names
 from audit.rule import ConfigError, string_list
 
-GENERAL_KEYS = frozenset({"select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "max-file-size"})
+GENERAL_KEYS = frozenset({"select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "max-file-size",
+                          "cache-dir"})
 DEFAULT_MAX_FILE_SIZE = 5_000_000
 _SIZE = re.compile(r"\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>B|kB|KB|MB|GB|KiB|MiB|GiB)?\s*")
 _UNITS = {None: 1, "B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3,
@@ -96,17 +97,26 @@ def _kind(value: Any) -> str:
 
 def load_settings(config_file: Path | None, start: Path) -> Settings:
     """Settings from ``config_file``, or from the nearest ``[tool.audit]`` above ``start``."""
+    path, table = config_table(config_file, start)
+    return settings_from_table(table, root=config_root(path), source=path)
+
+
+def config_table(config_file: Path | None, start: Path) -> tuple[Path | None, dict[str, Any]]:
+    """The config file in effect (``config_file``, else the nearest above ``start``) and its unvalidated table."""
     path = config_file if config_file is not None else find_config(start)
     if path is None:
-        return settings_from_table({}, root=Path.cwd(), source=None)
+        return None, {}
     if not path.is_file():
         raise ConfigError(f"{path}: no such config file")
     document = _read_toml(path)
     if path.name == "pyproject.toml" or "tool" in document:
-        table = _audit_table(document, path)
-    else:
-        table = document
-    return settings_from_table(table, root=path.parent.resolve(), source=path)
+        return path, _audit_table(document, path)
+    return path, document
+
+
+def config_root(config_file: Path | None) -> Path:
+    """The folder relative paths in the config start from: the config file's, else the current one."""
+    return config_file.parent.resolve() if config_file is not None else Path.cwd()
 
 
 def settings_from_table(table: dict[str, Any], *, root: Path, source: Path | None) -> Settings:
@@ -125,6 +135,8 @@ def settings_from_table(table: dict[str, Any], *, root: Path, source: Path | Non
         exclude += string_list("extend-exclude", table.get("extend-exclude", []))
         per_file = _per_file_ignores(table.get("per-file-ignores", {}))
         max_file_size = file_size("max-file-size", table.get("max-file-size", DEFAULT_MAX_FILE_SIZE))
+        if not isinstance(table.get("cache-dir", ""), str):
+            raise ConfigError(f"`cache-dir` must be a string (a folder), got {table['cache-dir']!r}")
     except ConfigError as error:
         raise ConfigError(f"{where}{error}") from None
     return Settings(select, values, exclude, per_file, root, max_file_size)

@@ -15,7 +15,7 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 
 from audit.config import Settings
 from audit.gitsafe import GitError, run_git
@@ -23,7 +23,7 @@ from audit.model import FileError, ScanWarning
 
 DEFAULT_EXCLUDES = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "build", "dist", "__pycache__",
-     "node_modules", "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs"}
+     "node_modules", "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", ".audit_cache"}
 )
 
 
@@ -43,12 +43,36 @@ def display_path(path: Path, root: Path | None = None) -> str:
 
     Bytes that are not UTF-8 in a file name show as ``\\udcXX`` escapes, so the name prints anywhere.
     """
-    absolute = path.absolute()
-    try:
-        text = absolute.relative_to((root or Path.cwd()).absolute()).as_posix()
-    except ValueError:
-        text = absolute.as_posix()
+    path_text, root_text = os.fspath(path), None if root is None else os.fspath(root)
+    if os.sep == "/" and isinstance(path, PurePath) and not path_text.startswith("//") \
+            and not (root_text or "").startswith("//"):  # pathlib keeps a leading // apart
+        text = _relative_posix(path_text, root_text)
+    else:
+        absolute = Path(path).absolute()
+        try:
+            text = absolute.relative_to((root or Path.cwd()).absolute()).as_posix()
+        except ValueError:
+            text = absolute.as_posix()
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _relative_posix(path: str, root: str | None) -> str:
+    """``display_path`` on the strings of normalised POSIX paths, as ``pathlib`` computes it (a scan's hot spot)."""
+    cwd = os.getcwd()
+    absolute = _absolute_posix(path, cwd)
+    base = cwd if root is None else _absolute_posix(root, cwd)
+    if absolute == base:
+        return "."
+    prefix = base if base.endswith("/") else base + "/"
+    return absolute[len(prefix):] if absolute.startswith(prefix) else absolute
+
+
+def _absolute_posix(path: str, cwd: str) -> str:
+    if path.startswith("/"):
+        return path
+    if path == ".":
+        return cwd
+    return cwd + path if cwd.endswith("/") else f"{cwd}/{path}"
 
 
 def file_kind(mode: int) -> str:
@@ -175,6 +199,8 @@ def _git_ignored(folder: Path, files: Sequence[Path]) -> set[Path]:
 
 
 def _git_toplevel(directory: Path) -> bytes | None:
+    if not any((folder / ".git").exists() for folder in (directory.absolute(), *directory.absolute().parents)):
+        return None  # not in a work tree: spare the git process (git runs without GIT_* variables, see gitsafe)
     try:
         done = run_git(["rev-parse", "--show-toplevel"], cwd=directory, check=False)
     except GitError:

@@ -13,11 +13,11 @@ import os
 import re
 import sys
 import tokenize
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from audit import metrics
 from audit.config import Settings
 from audit.discovery import discover, display_path, is_force_excluded
 from audit.fingerprint import with_fingerprints, with_fingerprints_from_files
@@ -27,6 +27,12 @@ from audit.registry import all_rules, rule_names
 from audit.rule import ProjectRule, Rule
 from audit.source import SourceModule, line_of, split_lines
 from audit.suppress import Suppressions, read_suppressions
+
+if TYPE_CHECKING:
+    from audit.cache import Cache
+
+# Given the number of files to analyse, a context that yields the function to call as each one is done.
+Progress = Callable[[int], AbstractContextManager[Callable[[], None]]]
 
 # Below this many files a worker pool costs more than it saves.
 _PARALLEL_THRESHOLD = 48
@@ -194,6 +200,8 @@ def _analyse_source(path: str, data: bytes, settings: Settings, measure: bool, f
             result.warnings += fix_warnings
         result.facts = collect_facts(module, settings, rules)
         if measure:
+            from audit import metrics  # radon: only reports measure
+
             result.metrics = metrics.measure(module)
         return result
     except SourceError as error:
@@ -215,8 +223,15 @@ def analyse_file(file: Path, settings: Settings, measure: bool = False, root: Pa
     return analyse_source(path, data, settings, measure)
 
 
-def _worker_analyse(args: tuple[Path, Settings, bool, Path | None]) -> FileResult:
-    return analyse_file(*args)
+# A file to analyse: the file, the settings, whether to measure, the display root, and its bytes when already read.
+_Task = tuple[Path, Settings, bool, Path | None, bytes | None]
+
+
+def _worker_analyse(task: _Task) -> FileResult:
+    file, settings, measure, root, data = task
+    if data is None:
+        return analyse_file(file, settings, measure, root)
+    return analyse_source(display_path(file, root), data, settings, measure)
 
 
 def default_jobs(file_count: int) -> int:
@@ -225,21 +240,44 @@ def default_jobs(file_count: int) -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def _run_all(tasks: list[tuple[Path, Settings, bool, Path | None]], workers: int) -> list[FileResult]:
-    if workers < 2 or len(tasks) < 2:
-        return [_worker_analyse(task) for task in tasks]
-    from concurrent.futures import ProcessPoolExecutor  # costs start-up time: only when it pays
+def _run_all(tasks: list[_Task], workers: int, progress: Progress | None = None) -> list[FileResult]:
+    with progress(len(tasks)) if progress is not None else nullcontext(lambda: None) as advance:
+        if workers < 2 or len(tasks) < 2:
+            return [_advanced(_worker_analyse(task), advance) for task in tasks]
+        from concurrent.futures import ProcessPoolExecutor  # costs start-up time: only when it pays
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_worker_analyse, tasks, chunksize=max(1, len(tasks) // (workers * 4))))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return [_advanced(result, advance)
+                    for result in pool.map(_worker_analyse, tasks, chunksize=max(1, len(tasks) // (workers * 4)))]
+
+
+def _advanced(result: FileResult, advance: Callable[[], None]) -> FileResult:
+    advance()
+    return result
 
 
 def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None, *, measure: bool = False,
-         root: Path | None = None, report_unused_suppressions: bool = False) -> ScanResult:
-    """Discover the files under ``paths`` and analyse (and, for reports, measure) each one."""
-    found = discover(paths, settings, root, other_file_patterns(all_rules(), settings))
-    results = _run_all([(file, settings, measure, root) for file in found.files],
-                       jobs or default_jobs(len(found.files)))
+         root: Path | None = None, cache: Cache | None = None, progress: Progress | None = None,
+         report_unused_suppressions: bool = False) -> ScanResult:
+    """Discover the files under ``paths`` and analyse (and, for reports, measure) each one.
+
+    With ``cache``, files whose results it holds are not analysed again (see ``audit.cache``);
+    ``progress`` is told how many files are analysed, and when each is done.
+    """
+    # The index is keyed by every input of a file's analysis besides its bytes: a new input belongs in the key.
+    index = cache.index(settings, measure, root) if cache is not None else None
+    rules = index.project_rules(settings) if index is not None else all_rules()
+    found = discover(paths, settings, root, other_file_patterns(rules, settings))
+
+    def analyse(files: list[tuple[Path, bytes | None]]) -> list[FileResult]:
+        return _run_all([(file, settings, measure, root, data) for file, data in files],
+                        jobs or default_jobs(len(files)), progress)
+
+    if index is None:
+        results = analyse([(file, None) for file in found.files])
+    else:
+        results = index.results(found.files, root, analyse)
+        index.save()
     merged = ScanResult(len(found.files), [], found.errors, [], found.warnings)
     for result in results:
         merged.findings += result.findings
@@ -247,7 +285,7 @@ def scan(paths: Sequence[Path], settings: Settings, jobs: int | None = None, *, 
         merged.warnings += result.warnings
         if result.metrics:
             merged.metrics.append(result.metrics)
-    project_findings, project_errors = run_project_rules(paths, found, results, settings, all_rules(), root)
+    project_findings, project_errors = run_project_rules(paths, found, results, settings, rules, root)
     merged.findings += with_fingerprints_from_files(project_findings, root)
     merged.errors += project_errors
     if report_unused_suppressions:

@@ -11,7 +11,7 @@ inside the scanned folders, and ``# audit: ignore[...]`` on their line,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,6 @@ from typing import Any
 from audit.config import Settings
 from audit.discovery import Discovery, display_path
 from audit.model import FileError, FileResult, Finding
-from audit.registry import rule_names
 from audit.rule import ProjectRule
 from audit.source import split_lines
 from audit.suppress import Suppressions, read_suppressions, read_text_suppressions
@@ -133,6 +132,21 @@ def _is_ignored(finding: Finding, rule: ProjectRule, project: Project, settings:
     return suppressions[location].suppresses(rule, finding.line)
 
 
+class _AnyRuleName:
+    """Stands for the known rule names where only a selected rule's silencing is asked (the warnings are
+    dropped): a name that is no rule's silences no rule, so every name may pass, and the rules need not be
+    imported (a warm cached scan imports only the project rules)."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
 def _suppressions_of(path: Path) -> Suppressions:
     """The directives of a file a project finding points into: Python comments, or ``#`` comments of YAML."""
     try:
@@ -141,5 +155,5 @@ def _suppressions_of(path: Path) -> Suppressions:
         return Suppressions()
     lines = split_lines(text)
     if path.suffix == ".py":
-        return read_suppressions(text, lines, rule_names())
-    return read_text_suppressions(lines, rule_names())
+        return read_suppressions(text, lines, _AnyRuleName())
+    return read_text_suppressions(lines, _AnyRuleName())
