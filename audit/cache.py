@@ -193,7 +193,7 @@ def _decode(blob: bytes) -> Any:
         raise ValueError("digest mismatch")
     try:
         return _CacheUnpickler(io.BytesIO(payload)).load()
-    except Exception as error:  # audit: ignore[broad-except] -- a bad cache file is a miss, whatever it holds
+    except Exception as error:  # a bad cache file is a miss, whatever it holds
         raise ValueError(f"cannot load: {error}") from None
 
 
