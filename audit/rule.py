@@ -25,12 +25,17 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Option:
-    """A setting a rule reads from ``[tool.audit]``."""
+    """A setting a rule reads from ``[tool.audit]``.
+
+    ``from_project``, when given, derives the value from the scanned project's own
+    ``pyproject.toml`` (the whole document) wherever ``[tool.audit]`` does not set it.
+    """
 
     key: str
     default: Any
     help: str
     parse: Callable[[str, Any], Any]
+    from_project: Callable[[Mapping[str, Any]], Any] | None = None
 
     def validate(self, value: Any) -> Any:
         return self.parse(self.key, value)
