@@ -67,6 +67,8 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--title", help="title (default: 'Assessment: NAME', the scanned folder's own name)")
     report.add_argument("--date", metavar="YYYY-MM-DD", help="date (default: $SOURCE_DATE_EPOCH, else today)")
     report.add_argument("--config", type=Path, metavar="FILE", help="as for `audit scan`")
+    report.add_argument("--measure-imports", action="store_true",
+                        help="as for `audit scan`; the start-up phase then states the measured saving")
     report.set_defaults(handler=_run_report)
 
 
@@ -131,6 +133,10 @@ def _run_report(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     settings = load_settings(args.config, _common_start(paths))
     result = scan(paths, settings, measure=True)
+    if args.measure_imports:
+        from audit.importtime import annotate
+
+        result = annotate(result)
     _print_warnings(result, paths)
     if not result.metrics and result.errors:
         for error in result.errors:

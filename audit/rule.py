@@ -72,6 +72,8 @@ class Remedy:
     "complexity") that the fix brings down to the rule's threshold. ``harm`` is
     how much the problem costs while it stays (one of ``HARMS``); the assessment
     orders its priorities by it first and by the cost of the fix second.
+    ``measured_saving`` is the unit of what a finding's measured ``value`` says the
+    fix saves (``"s per start-up"``), when the scan measured it.
     """
 
     title: str
@@ -81,6 +83,7 @@ class Remedy:
     saves: str = "none"
     caps: str | None = None
     harm: str = "medium"
+    measured_saving: str | None = None
 
 
 class Rule:
