@@ -14,7 +14,7 @@ from audit.source import SourceModule
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 # Loggers by name (``logger``, ``self.log``) or qualified name, and the factories that return one.
-LOGGER_OBJECTS = ("logging", "log", "logger", "_log", "_logger", "LOG", "LOGGER", "_LOG", "_LOGGER",
+LOGGER_OBJECTS = ("logging", "log", "logger", "_log", "_logger", "LOG", "LOGGER", "_LOG", "_LOGGER", "root_logger",
                   "logging.getLogger", "absl.logging", "loguru.logger", "structlog.get_logger",
                   "torch._logging.getArtifactLogger")
 
