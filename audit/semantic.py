@@ -81,13 +81,15 @@ class Binding:
     stands for (``torch`` there; ``torch.cuda.device_count`` for ``from torch.cuda
     import device_count as dc``). ``value`` is the right-hand side of a plain
     ``name = value``. ``used`` is set when a load reads the binding, and carried over
-    to a binding that shadows it in the same scope (as ruff does).
+    to a binding that shadows it in the same scope (as ruff does). A binding holds
+    no reference to its ``Scope`` (which holds it): without that cycle, a module's
+    tree is freed as soon as the scan drops it, not at the next cyclic collection.
     """
 
     name: str
     kind: str
     node: ast.AST
-    scope: Scope
+    scope_kind: str  # the kind of the scope it binds in ("module", "class", "function", "comprehension")
     qualified: str | None = None
     imported: str | None = None
     statement: ast.Import | ast.ImportFrom | None = None
@@ -95,6 +97,7 @@ class Binding:
     used: bool = False
     declared: bool = False  # the name was declared ``global``/``nonlocal`` in this scope
     target: Binding | None = None  # what a global/nonlocal declaration or an unbound handler name stands for
+    shadowed: bool = False  # a later binding of the name in the same scope replaced it
 
     @property
     def line(self) -> int:
@@ -301,8 +304,8 @@ class _Checker:
 
     # -- bindings and loads -----------------------------------------------------------------------------
 
-    def add(self, binding: Binding) -> None:
-        scope = binding.scope
+    @staticmethod
+    def add(scope: Scope, binding: Binding) -> None:
         existing = scope.bindings.get(binding.name)
         if existing is not None:
             if binding.kind == ANNOTATION:
@@ -310,10 +313,11 @@ class _Checker:
             if existing.kind not in (DELETION, UNBOUND):
                 binding.used = binding.used or existing.used
                 binding.declared = binding.declared or existing.declared
+            existing.shadowed = True
         scope.bindings[binding.name] = binding
 
     def _store(self, name: str, scope: Scope, node: ast.AST, kind: str = OTHER, value: ast.expr | None = None) -> None:
-        self.add(Binding(name, kind, node, scope, value=value))
+        self.add(scope, Binding(name, kind, node, scope.kind, value=value))
 
     def _load(self, name: str, scope: Scope, mode: int, node: ast.Name | None = None) -> None:
         """Resolve a load of ``name``, mark what it reads used, and record it for a ``Name`` of the module."""
@@ -388,8 +392,8 @@ class _Checker:
             if imported is None:
                 continue  # a star import binds nothing the model can name
             name, full, qualified = imported
-            binding = Binding(name, IMPORT, alias, scope, qualified=qualified, imported=full, statement=node)
-            self.add(binding)
+            binding = Binding(name, IMPORT, alias, scope.kind, qualified=qualified, imported=full, statement=node)
+            self.add(scope, binding)
             self.model._imports.append(binding)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> None:
@@ -424,9 +428,9 @@ class _Checker:
         for arg in [*arguments.posonlyargs, *arguments.args, arguments.vararg, *arguments.kwonlyargs,
                     arguments.kwarg]:
             if arg is not None:
-                binding = Binding(arg.arg, PARAMETER, arg, scope)
+                binding = Binding(arg.arg, PARAMETER, arg, scope.kind)
                 parameters[id(arg)] = binding
-                self.add(binding)
+                self.add(scope, binding)
 
     def _class(self, node: ast.ClassDef, scope: Scope) -> None:
         self._later(self._bind_definition, node, scope)
@@ -478,7 +482,7 @@ class _Checker:
         kind = GLOBAL if isinstance(node, ast.Global) else NONLOCAL
         for name in node.names:
             target = self.module_scope.bindings.get(name) if kind == GLOBAL else self._enclosing(name, scope)
-            self.add(Binding(name, kind, node, scope, declared=True, target=target))
+            self.add(scope, Binding(name, kind, node, scope.kind, declared=True, target=target))
 
     @staticmethod
     def _enclosing(name: str, scope: Scope) -> Binding | None:
@@ -503,7 +507,7 @@ class _Checker:
 
     def _end_handler(self, handler: ast.ExceptHandler, scope: Scope, previous: Binding | None) -> None:
         """After ``except E as e:`` the name is unbound again; a load then reaches the earlier binding."""
-        self.add(Binding(handler.name, UNBOUND, handler, scope, target=previous))
+        self.add(scope, Binding(handler.name, UNBOUND, handler, scope.kind, target=previous))
 
     def _for(self, node: ast.For | ast.AsyncFor, scope: Scope) -> None:
         self._statements(node.orelse, scope)

@@ -59,12 +59,11 @@ def train(cfg):
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         semantic = module.semantic
         for binding in semantic.imports():
-            scope = binding.scope
-            if scope.kind not in _REPORTED_SCOPES or not _reportable(binding):
+            if binding.scope_kind not in _REPORTED_SCOPES or not _reportable(binding):
                 continue
-            if binding.used or binding.declared or scope.bindings.get(binding.name) is not binding:
+            if binding.used or binding.declared or binding.shadowed:
                 continue  # like ruff and pyflakes, only a name's last binding can be an unused import
-            if module.is_package_init and scope.kind == "module" and semantic.exported is None:
+            if module.is_package_init and binding.scope_kind == "module" and semantic.exported is None:
                 continue  # an __init__.py without __all__ re-exports what it imports
             # A comment on a multi-line import's first line covers every name in it (as ruff reads it).
             yield module.finding(self.name, binding.node, f"`{binding.imported}` is imported but never used",
