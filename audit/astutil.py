@@ -23,32 +23,32 @@ def dotted_name(node: ast.AST) -> str | None:
     return None if root is None else ".".join([root.id, *attributes])
 
 
-def caught_names(handler: ast.ExceptHandler) -> list[str] | None:
-    """Dotted names of the exception types a handler catches; None for a bare ``except:``.
-
-    A type that is not a plain name (a call, a subscript) comes back as ``"?"``.
-    """
+def caught_types(handler: ast.ExceptHandler) -> list[ast.expr] | None:
+    """The exception type expressions a handler catches, nested tuples flattened; None for a bare ``except:``."""
     if handler.type is None:
         return None
-    names: list[str] = []
+    types: list[ast.expr] = []
     pending = [handler.type]
     while pending:
         node = pending.pop()
         if isinstance(node, ast.Tuple):
             pending.extend(reversed(node.elts))  # ``except ((A, B), C)`` catches A, B and C
         else:
-            names.append(dotted_name(node) or "?")
-    return names
+            types.append(node)
+    return types
+
+
+def caught_names(handler: ast.ExceptHandler) -> list[str] | None:
+    """Dotted names of the exception types a handler catches; None for a bare ``except:``.
+
+    A type that is not a plain name (a call, a subscript) comes back as ``"?"``.
+    """
+    types = caught_types(handler)
+    return None if types is None else [dotted_name(node) or "?" for node in types]
 
 
 BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
 _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-
-
-def is_broad(handler: ast.ExceptHandler) -> bool:
-    """A bare ``except:`` or one that catches ``Exception``/``BaseException`` (alone or in a tuple)."""
-    names = caught_names(handler)
-    return names is None or bool(BROAD_EXCEPTIONS.intersection(names))
 
 
 def leaving_statements(statements: list[ast.stmt]) -> Iterator[ast.Raise | ast.Return]:

@@ -418,13 +418,13 @@ def load_settings(config_file: Path | None, start: Path, *, use_cache: bool = Tr
 
     The settings come from the cache when it holds them for this config table and these overrides.
     """
-    path, table = config_table(config_file, start)
+    path, table, project = config_table(config_file, start)
     cache = Cache(cache_folder(start, path, table)) if use_cache else None
-    key = _key(("settings", str(path.absolute()) if path else None, config_root(path), table,
+    key = _key(("settings", str(path.absolute()) if path else None, config_root(path), table, project,
                 tuple(select or ()), tuple(ignore or ()), force_exclude))
     settings = cache.load_settings(key) if cache is not None else None
     if settings is None:
-        settings = settings_from_table(table, root=config_root(path), source=path)
+        settings = settings_from_table(table, root=config_root(path), source=path, project=project)
         settings = with_cli_overrides(settings, select, ignore, force_exclude=force_exclude)
         if cache is not None:
             cache.store_settings(key, settings)
@@ -433,7 +433,7 @@ def load_settings(config_file: Path | None, start: Path, *, use_cache: bool = Tr
 
 def located_cache(config_file: Path | None, start: Path) -> Path:
     """The cache folder a scan of ``start`` uses (see ``cache_folder``)."""
-    path, table = config_table(config_file, start)
+    path, table, _ = config_table(config_file, start)
     return cache_folder(start, path, table)
 
 

@@ -87,6 +87,8 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--date", metavar="YYYY-MM-DD", help="date (default: $SOURCE_DATE_EPOCH, else today)")
     report.add_argument("--config", type=Path, metavar="FILE", help="as for `audit scan`")
     report.add_argument("--no-cache", action="store_true", help="as for `audit scan`")
+    report.add_argument("--measure-imports", action="store_true",
+                        help="as for `audit scan`; the start-up phase then states the measured saving")
     report.set_defaults(handler=_run_report)
 
 
@@ -293,6 +295,10 @@ def _run_report(args: argparse.Namespace) -> int:
     settings, cache = load_settings(args.config, _common_start(paths), use_cache=not args.no_cache)
     result = scan(paths, settings, measure=True, cache=cache)
     _print_cache_problem(cache)
+    if args.measure_imports:
+        from audit.importtime import annotate
+
+        result = annotate(result)
     _print_warnings(result, paths)
     if not result.metrics and result.errors:
         for error in result.errors:

@@ -95,23 +95,47 @@ def _kind(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def load_settings(config_file: Path | None, start: Path) -> Settings:
-    """Settings from ``config_file``, or from the nearest ``[tool.audit]`` above ``start``."""
-    path, table = config_table(config_file, start)
-    return settings_from_table(table, root=config_root(path), source=path)
+def find_project(start: Path) -> Path | None:
+    """The scanned project's ``pyproject.toml``: the nearest one above ``start``, with or without ``[tool.audit]``."""
+    directory = start if start.is_dir() else start.parent
+    return next((candidate / "pyproject.toml" for candidate in (directory, *directory.parents)
+                 if (candidate / "pyproject.toml").is_file()), None)
 
 
-def config_table(config_file: Path | None, start: Path) -> tuple[Path | None, dict[str, Any]]:
-    """The config file in effect (``config_file``, else the nearest above ``start``) and its unvalidated table."""
-    path = config_file if config_file is not None else find_config(start)
+def _project_document(path: Path | None) -> dict[str, Any] | None:
+    """The project's ``pyproject.toml``, or None: not the audit's config, so a broken one is only not read."""
     if path is None:
-        return None, {}
+        return None
+    try:
+        return _read_toml(path)
+    except ConfigError:
+        return None
+
+
+def load_settings(config_file: Path | None, start: Path) -> Settings:
+    """Settings from ``config_file``, or from the nearest ``[tool.audit]`` above ``start``.
+
+    Options that rules derive from the project (``Option.from_project``) read the nearest
+    ``pyproject.toml`` above ``start``, which is often the config file itself (read once).
+    """
+    path, table, project = config_table(config_file, start)
+    return settings_from_table(table, root=config_root(path), source=path, project=project)
+
+
+def config_table(config_file: Path | None, start: Path
+                 ) -> tuple[Path | None, dict[str, Any], dict[str, Any] | None]:
+    """The config file in effect (``config_file``, else the nearest above ``start``), its unvalidated
+    table, and the project's ``pyproject.toml`` document (None when there is none or it is unreadable)."""
+    path = config_file if config_file is not None else find_config(start)
+    project_path = find_project(start)
+    if path is None:
+        return None, {}, _project_document(project_path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such config file")
     document = _read_toml(path)
-    if path.name == "pyproject.toml" or "tool" in document:
-        return path, _audit_table(document, path)
-    return path, document
+    table = _audit_table(document, path) if path.name == "pyproject.toml" or "tool" in document else document
+    same = project_path is not None and project_path.resolve() == path.resolve()
+    return path, table, document if same else _project_document(project_path)
 
 
 def config_root(config_file: Path | None) -> Path:
@@ -119,8 +143,13 @@ def config_root(config_file: Path | None) -> Path:
     return config_file.parent.resolve() if config_file is not None else Path.cwd()
 
 
-def settings_from_table(table: dict[str, Any], *, root: Path, source: Path | None) -> Settings:
-    """Validate a ``[tool.audit]`` table; every error names its key."""
+def settings_from_table(table: dict[str, Any], *, root: Path, source: Path | None,
+                        project: dict[str, Any] | None = None) -> Settings:
+    """Validate a ``[tool.audit]`` table; every error names its key.
+
+    ``project`` is the scanned project's ``pyproject.toml`` document, for the options that
+    derive their value from it where the table does not set them.
+    """
     options = all_options()
     where = f"{source}: " if source else ""
     unknown = sorted(set(table) - GENERAL_KEYS - set(options))
@@ -128,6 +157,7 @@ def settings_from_table(table: dict[str, Any], *, root: Path, source: Path | Non
         raise ConfigError(f"{where}unknown key `{unknown[0]}` in [tool.audit]")
     try:
         values = {key: option.default for key, option in options.items()}
+        values.update(_from_project(options, table, project))
         values.update({key: options[key].validate(value) for key, value in table.items() if key in options})
         select = _rule_set("select", table.get("select"), default=rule_names())
         select -= _rule_set("ignore", table.get("ignore"), default=frozenset())
@@ -140,6 +170,14 @@ def settings_from_table(table: dict[str, Any], *, root: Path, source: Path | Non
     except ConfigError as error:
         raise ConfigError(f"{where}{error}") from None
     return Settings(select, values, exclude, per_file, root, max_file_size)
+
+
+def _from_project(options: dict[str, Any], table: dict[str, Any], project: dict[str, Any] | None) -> dict[str, Any]:
+    """The values options derive from the project's ``pyproject.toml``, where the table does not set them."""
+    if project is None:
+        return {}
+    return {key: option.from_project(project) for key, option in options.items()
+            if option.from_project is not None and key not in table}
 
 
 def file_size(key: str, value: Any) -> int:

@@ -58,6 +58,22 @@ class Recommendation:
         return self.rule.remedy.minutes * self.to_fix
 
     @property
+    def measured_savings(self) -> dict[str, float]:
+        """Per file, what the scan measured that fixing its findings saves (``Remedy.measured_saving``).
+
+        The largest measured value among a file's findings left to fix (they measure the
+        same thing, such as the module's import time); empty when nothing was measured.
+        """
+        if self.rule.remedy.measured_saving is None:
+            return {}
+        skipped = {id(finding) for finding, _ in self.skipped}
+        savings: dict[str, float] = {}
+        for finding in self.findings:
+            if finding.value is not None and id(finding) not in skipped:
+                savings[finding.path] = max(savings.get(finding.path, finding.value), finding.value)
+        return dict(sorted(savings.items()))
+
+    @property
     def harm(self) -> str:
         return "high" if self.guards_state else self.rule.remedy.harm
 

@@ -297,6 +297,22 @@ def _harm(plan: Recommendation) -> str:
     return f"{plan.harm} (the rule's rating of the problem)."
 
 
+def _saving_headline(plans: Sequence[Recommendation]) -> str | None:
+    """``saves up to ~3.1 s per start-up, measured``: the largest measured saving of these priorities, if any."""
+    measured = [(value, plan.rule.remedy.measured_saving) for plan in plans
+                for value in plan.measured_savings.values()]
+    if not measured:
+        return None
+    value, unit = max(measured, key=lambda item: item[0])
+    return f"saves up to ~{value:.1f} {unit}, measured"
+
+
+def _saving_estimate(plan: Recommendation) -> str:
+    files = ", ".join(f"`{path}` {value:.2f} s" for path, value in plan.measured_savings.items())
+    return (f"{_saving_headline([plan])} by `--measure-imports`: the import time of each flagged module ({files}), "
+            "which moving its heavy imports shortens by at most that much.")
+
+
 def recommendation(number: int, plan: Recommendation) -> str:
     remedy = plan.rule.remedy
     items = [
@@ -306,6 +322,7 @@ def recommendation(number: int, plan: Recommendation) -> str:
         f"- **Estimated lines:** {_lines_estimate(plan)}",
         f"- **Estimated effort:** {_effort(plan.minutes)} ({plan.to_fix} × {remedy.minutes} min, the rule's "
         "estimate per finding).",
+        *([f"- **Expected saving:** {_saving_estimate(plan)}"] if plan.measured_savings else []),
         f"- **Risk:** {remedy.risk} ({PHASES[remedy.phase].lower()}).",
     ]
     by_deleter: dict[int, list[Finding]] = defaultdict(list)
@@ -430,7 +447,9 @@ def implementation_plan(plans: Sequence[Recommendation]) -> str:
     for order, (phase, steps) in enumerate(phases.items(), start=1):
         minutes = sum(plan.minutes for _, plan in steps)
         items = [_step(index, number, plan) for index, (number, plan) in enumerate(steps, start=1)]
-        parts.append(f"### Phase {order}: {PHASES[phase]} ({_effort(minutes)})\n\n" + "\n".join(items))
+        saving = _saving_headline([plan for _, plan in steps])
+        heading = f"### Phase {order}: {PHASES[phase]} ({_effort(minutes)}{f'; {saving}' if saving else ''})"
+        parts.append(heading + "\n\n" + "\n".join(items))
     return "\n\n".join(parts)
 
 

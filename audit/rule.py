@@ -27,12 +27,17 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Option:
-    """A setting a rule reads from ``[tool.audit]``."""
+    """A setting a rule reads from ``[tool.audit]``.
+
+    ``from_project``, when given, derives the value from the scanned project's own
+    ``pyproject.toml`` (the whole document) wherever ``[tool.audit]`` does not set it.
+    """
 
     key: str
     default: Any
     help: str
     parse: Callable[[str, Any], Any]
+    from_project: Callable[[Mapping[str, Any]], Any] | None = None
 
     def validate(self, value: Any) -> Any:
         return self.parse(self.key, value)
@@ -69,6 +74,8 @@ class Remedy:
     "complexity") that the fix brings down to the rule's threshold. ``harm`` is
     how much the problem costs while it stays (one of ``HARMS``); the assessment
     orders its priorities by it first and by the cost of the fix second.
+    ``measured_saving`` is the unit of what a finding's measured ``value`` says the
+    fix saves (``"s per start-up"``), when the scan measured it.
     """
 
     title: str
@@ -78,6 +85,7 @@ class Remedy:
     saves: str = "none"
     caps: str | None = None
     harm: str = "medium"
+    measured_saving: str | None = None
 
 
 FIX_APPLICABILITIES = ("safe", "unsafe", "none")  # as ruff's: applied by default, only on request, no fix

@@ -303,3 +303,52 @@ def test_handlers_guarding_saves_loads_and_resumes_are_found() -> None:
     )
     assert state_guards(source) == {3: "fit(ckpt_path=...)", 7: "load", 16: "open"}
     assert state_guards("def (:\n") == {}
+
+
+def _start_up_findings(values: dict[str, float | None]) -> list:
+    from audit.model import Finding
+
+    return [Finding(rule="heavy-module-import", path=path, line=line, end_line=line, column=1,
+                    message="module-scope import", value=value)
+            for path, value in values.items() for line in (2, 3)]
+
+
+def test_measured_import_times_become_the_start_up_saving() -> None:
+    """Two findings per module share its import time; each module counts once; the phase shows the largest."""
+    from audit.plan import recommendations
+    from audit.report import implementation_plan, recommendation
+
+    plans = recommendations(_start_up_findings({"train.py": 3.14, "evaluate.py": 1.5}))
+    [plan] = plans
+    assert plan.measured_savings == {"evaluate.py": 1.5, "train.py": 3.14}
+    assert "### Phase 1: Start-up (about 40 min; saves up to ~3.1 s per start-up, measured)" in \
+        implementation_plan(plans)
+    [item] = priorities("## Recommendations\n\n" + recommendation(1, plan) + "\n### Basis of the estimates")
+    assert item["Expected saving"].startswith("saves up to ~3.1 s per start-up, measured by `--measure-imports`: "
+                                              "the import time of each flagged module (`evaluate.py` 1.50 s, "
+                                              "`train.py` 3.14 s)")
+
+
+def test_without_measured_times_the_start_up_phase_promises_no_saving() -> None:
+    from audit.plan import recommendations
+    from audit.report import implementation_plan, recommendation
+
+    plans = recommendations(_start_up_findings({"train.py": None}))
+    assert plans[0].measured_savings == {}
+    assert "### Phase 1: Start-up (about 20 min)\n" in implementation_plan(plans)
+    assert "Expected saving" not in recommendation(1, plans[0])
+
+
+def test_report_measure_imports_states_the_measured_start_up_saving(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.audit]\nheavy-modules = ["slow_stand_in"]\n')
+    (tmp_path / "slow_stand_in.py").write_text("import time\n\ntime.sleep(0.3)\n")
+    (tmp_path / "app.py").write_text(
+        'import argparse\nimport slow_stand_in\n\nif __name__ == "__main__":\n    argparse.ArgumentParser()\n'
+        "    slow_stand_in.run()\n")
+    plain = report("app.py", "--date", "2025-12-06", cwd=tmp_path)
+    assert "measured" not in plain
+    measured = report("app.py", "--date", "2025-12-06", "--measure-imports", cwd=tmp_path)
+    seconds = float(re.search(r"### Phase 1: Start-up \(about 10 min; saves up to ~(\d+\.\d) s per start-up, "
+                              r"measured\)", measured)[1])
+    assert seconds >= 0.3
+    assert "- **Expected saving:** saves up to" in measured

@@ -93,3 +93,32 @@ def test_start_up_rules_form_their_own_phase_in_the_report(tmp_path: Path) -> No
     assert get_rule("heavy-module-import").remedy.title.lower() in plan.lower()
     assert get_rule("import-time-side-effect").remedy.title.lower() in plan.lower()
     assert "| Start-up |" in done.stdout.split("## Risks and mitigations", 1)[1]
+
+
+CONSOLE_SCRIPT_MODULE = ("import argparse\nimport torch\n\n\ndef main():\n"
+                         "    args = argparse.ArgumentParser().parse_args()\n    print(torch, args)\n")
+
+
+def test_a_function_named_in_project_scripts_makes_an_entry_module(tmp_path: Path) -> None:
+    """`[project.scripts]` of the scanned project's pyproject.toml (no `[tool.audit]` needed) names `main`."""
+    package = tmp_path / "src" / "trainer"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "cli.py").write_text(CONSOLE_SCRIPT_MODULE)
+    (package / "tool.py").write_text(CONSOLE_SCRIPT_MODULE)  # the same code, but no script names it
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "trainer"\n\n[project.scripts]\n'
+                                             'train = "trainer.cli:main"\n')
+    code, report = run_json("--select", "heavy-module-import", "src", cwd=tmp_path)
+    assert [(finding["path"], finding["line"]) for finding in report["findings"]] == [("src/trainer/cli.py", 2)]
+
+
+def test_project_scripts_are_read_only_where_tool_audit_does_not_set_console_scripts(tmp_path: Path) -> None:
+    (tmp_path / "cli.py").write_text(CONSOLE_SCRIPT_MODULE)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "x"\n\n[project.scripts]\nx = "cli:main"\n\n'
+                         '[tool.audit]\nconsole-scripts = []\n')
+    assert run_json("--select", "heavy-module-import", ".", cwd=tmp_path)[1]["findings"] == []
+    pyproject.write_text('[project]\nname = "x"\n\n[tool.audit]\nconsole-scripts = ["cli:main"]\n')
+    assert len(run_json("--select", "heavy-module-import", ".", cwd=tmp_path)[1]["findings"]) == 1
+    pyproject.write_text('[project]\nname = "x"\n')
+    assert run_json("--select", "heavy-module-import", ".", cwd=tmp_path)[1]["findings"] == []

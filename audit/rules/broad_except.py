@@ -6,10 +6,48 @@ import ast
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from audit.astutil import is_broad, leaving_statements, propagates
+from audit.astutil import attribute_chain, caught_types, dotted_name, leaving_statements, propagates
 from audit.model import Finding
 from audit.rule import FixSafety, Remedy, Rule
+from audit.semantic import ASSIGNMENT, SemanticModel
 from audit.source import SourceModule
+
+BROAD_TYPES = frozenset({"Exception", "BaseException"})
+ALIAS_HOPS = 3  # ``E = F = Exception``: how many plain assignments a caught name is followed through
+
+
+def is_broad_type(node: ast.expr, semantic: SemanticModel, hops: int = ALIAS_HOPS) -> bool:
+    """Whether a caught type is ``Exception``/``BaseException``, by its qualified name.
+
+    Import aliases resolve (``from builtins import Exception as E``), as do names assigned
+    a type or a tuple of types (``E = Exception``); a name nothing binds keeps its spelling
+    (``builtins.Exception`` without ``import builtins``), and a shadowed ``Exception`` is not
+    the builtin.
+    """
+    if isinstance(node, ast.Tuple):
+        return any(is_broad_type(item, semantic, hops) for item in node.elts)
+    qualified = semantic.qualified_name(node)
+    if qualified is None:
+        return _is_broad_unresolved(node, semantic, hops)
+    return qualified.removeprefix("builtins.") in BROAD_TYPES
+
+
+def _is_broad_unresolved(node: ast.expr, semantic: SemanticModel, hops: int) -> bool:
+    """A type without a qualified name: a name assigned a broad type, or an unbound spelling of one."""
+    root, _ = attribute_chain(node)
+    if root is None:
+        return False
+    binding = semantic.binding_of(root)
+    if binding is None:
+        return (dotted_name(node) or "").removeprefix("builtins.") in BROAD_TYPES
+    return (node is root and hops > 0 and binding.kind == ASSIGNMENT and binding.value is not None
+            and is_broad_type(binding.value, semantic, hops - 1))
+
+
+def is_broad(handler: ast.ExceptHandler, semantic: SemanticModel) -> bool:
+    """A bare ``except:`` or one that catches ``Exception``/``BaseException`` (alone or in a tuple, nested too)."""
+    types = caught_types(handler)
+    return types is None or any(is_broad_type(node, semantic) for node in types)
 
 
 def _returns_fallback(handler: ast.ExceptHandler) -> bool:
@@ -64,6 +102,6 @@ os.makedirs(cfg.paths.log_dir, exist_ok=True)  # exist_ok already covers the exp
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         for handler in module.nodes(ast.ExceptHandler):
-            if not is_broad(handler) or propagates(handler.body):
+            if not is_broad(handler, module.semantic) or propagates(handler.body):
                 continue  # narrow, or re-raised: the error still reaches someone
             yield module.finding(self.name, handler, message(handler), end_line=handler.end_lineno)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -38,17 +38,22 @@ def _called_names(roots: list[ast.AST]) -> set[str]:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
 
 
-def _reachable_functions(guard: ast.If, module: SourceModule) -> list[ast.AST]:
-    """The module's own functions (and callable objects) that the main guard reaches by calling them by name."""
+def _module_definitions(module: SourceModule) -> dict[str, ast.AST]:
+    """The module's own functions and callable objects by name (``app = typer.Typer()`` binds ``app``)."""
     definitions: dict[str, ast.AST] = {}
     for statement in module.tree.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             definitions[statement.name] = statement
-        elif isinstance(statement, ast.Assign):  # ``app = typer.Typer()`` ... ``app()``
+        elif isinstance(statement, ast.Assign):
             definitions.update((target.id, statement.value) for target in statement.targets
                                if isinstance(target, ast.Name))
+    return definitions
+
+
+def _reachable_functions(roots: list[ast.AST], definitions: dict[str, ast.AST]) -> list[ast.AST]:
+    """The module's own functions (and callable objects) that ``roots`` reach by calling them by name."""
     reached: dict[str, ast.AST] = {}
-    pending = _called_names(list(guard.body))
+    pending = _called_names(roots)
     while pending:
         name = pending.pop()
         if name in definitions and name not in reached:
@@ -57,18 +62,52 @@ def _reachable_functions(guard: ast.If, module: SourceModule) -> list[ast.AST]:
     return list(reached.values())
 
 
-def is_entry_module(module: SourceModule) -> bool:
-    """A ``@hydra.main`` function, or argparse/click/typer/fire used under ``if __name__ == "__main__":``
-    (directly, or in module functions that the guard calls, at any depth)."""
+def console_script_functions(path: str, console_scripts: Iterable[str]) -> list[str]:
+    """The names that console scripts (``pkg.module:function``) call in the module at ``path``.
+
+    A script names this module when its dotted module path is the tail of the file's path
+    (``pkg/module.py`` or ``pkg/module/__init__.py``, under any folder, ``src/`` included).
+    """
+    parts = PurePath(path).with_suffix("").parts
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    names = []
+    for script in console_scripts:
+        target, _, attribute = script.partition(":")
+        wanted = tuple(target.strip().split("."))
+        name = attribute.split("[", 1)[0].strip().split(".", 1)[0]  # ``main [extra]``, ``app.run``: ``main``, ``app``
+        if name and len(parts) >= len(wanted) and parts[len(parts) - len(wanted):] == wanted:
+            names.append(name)
+    return names
+
+
+def is_entry_module(module: SourceModule, console_scripts: Iterable[str] = ()) -> bool:
+    """A ``@hydra.main`` function, or argparse/click/typer/fire used under ``if __name__ == "__main__":`` or in
+    a function named as a console script (directly, or in module functions those call, at any depth)."""
     semantic = module.semantic
     if semantic.hydra_main_functions:
         return True
-    for guard in _main_guard_bodies(module):
+    guards = _main_guard_bodies(module)
+    scripts = console_script_functions(module.path, console_scripts)
+    if not guards and not scripts:
+        return False
+    definitions = _module_definitions(module)
+    for guard in guards:
         if _parses_command_line(list(guard.body), semantic):
             return True
-        if _parses_command_line(_reachable_functions(guard, module), semantic):
+        if _parses_command_line(_reachable_functions(list(guard.body), definitions), semantic):
             return True
-    return False
+    roots = [definitions[name] for name in scripts if name in definitions]
+    return bool(roots) and _parses_command_line([*roots, *_reachable_functions(roots, definitions)], semantic)
+
+
+def console_scripts_of(pyproject: Mapping[str, Any]) -> tuple[str, ...]:
+    """The targets of a ``pyproject.toml``'s ``[project.scripts]`` (``pkg.module:function``)."""
+    project = pyproject.get("project")
+    scripts = project.get("scripts") if isinstance(project, dict) else None
+    if not isinstance(scripts, dict):
+        return ()
+    return tuple(value for value in scripts.values() if isinstance(value, str) and ":" in value)
 
 
 def _heavy_names(node: ast.Import | ast.ImportFrom, heavy: frozenset[str]) -> list[str]:
@@ -103,7 +142,8 @@ def _module_scope_imports(module: SourceModule) -> list[ast.Import | ast.ImportF
 class HeavyModuleImport(Rule):
     name = "heavy-module-import"
     summary = "A heavy library (torch, lightning, wandb, ...) imported at module scope of a command-line entry module."
-    remedy = Remedy("Import heavy libraries where they are used", "start-up", "low", 10)
+    remedy = Remedy("Import heavy libraries where they are used", "start-up", "low", 10,
+                    measured_saving="s per start-up")
     rationale = (
         "An entry module parses a command line or composes a Hydra config before it does any real work, so "
         "`--help`, `--cfg job` and a mistyped override should answer in a fraction of a second. A module-scope "
@@ -135,6 +175,9 @@ def main(cfg):
 '''
     options = (
         Option("heavy-modules", HEAVY_MODULES, "top-level packages that are slow to import", string_list),
+        Option("console-scripts", (), "entry points (`pkg.module:function`) whose function makes its module an "
+               "entry module; where [tool.audit] does not set it, the `[project.scripts]` of the nearest "
+               "`pyproject.toml` above the scanned paths", string_list, from_project=console_scripts_of),
     )
     fix_safety = FixSafety(
         "none",
@@ -150,7 +193,7 @@ def main(cfg):
         if heavy.intersection(PurePath(module.path).parts[:-1]):
             return  # a module inside a heavy package pays for that package on import whatever it does
         flagged = [(node, names) for node in _module_scope_imports(module) if (names := _heavy_names(node, heavy))]
-        if not flagged or not is_entry_module(module):
+        if not flagged or not is_entry_module(module, options["console-scripts"]):
             return
         for node, names in flagged:
             shown = ", ".join(f"`{name}`" for name in names)

@@ -6,27 +6,42 @@ import ast
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from audit.astutil import caught_names, dotted_name
+from audit.astutil import caught_names
 from audit.model import Finding
 from audit.rule import FixSafety, Option, Remedy, Rule, string_list
+from audit.semantic import SemanticModel
 from audit.source import SourceModule
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
+# Loggers by name (``logger``, ``self.log``) or qualified name, and the factories that return one.
+LOGGER_OBJECTS = ("logging", "log", "logger", "_log", "_logger", "LOG", "LOGGER", "_LOG", "_LOGGER", "root_logger",
+                  "logging.getLogger", "absl.logging", "loguru.logger", "structlog.get_logger",
+                  "torch._logging.getArtifactLogger")
 
 
-def _call_action(call: ast.expr) -> str | None:
-    """The kind of call: "print", "log", or None for any other."""
-    if not isinstance(call, ast.Call):
+class _Calls:
+    """What a call in a handler does, asked of the shared semantic model only when a log method is called."""
+
+    def __init__(self, module: SourceModule, logger_objects: frozenset[str]) -> None:
+        self.module = module
+        self.logger_objects = logger_objects
+
+    @property
+    def semantic(self) -> SemanticModel:
+        return self.module.semantic
+
+    def action(self, call: ast.expr) -> str | None:
+        """The kind of call: "print", "log", or None for any other."""
+        if not isinstance(call, ast.Call):
+            return None
+        if isinstance(call.func, ast.Name):
+            return "print" if call.func.id == "print" else None
+        if isinstance(call.func, ast.Attribute) and call.func.attr in LOG_METHODS:
+            return "log" if self.semantic.is_logger(call.func.value, self.logger_objects) else None
         return None
-    if isinstance(call.func, ast.Name):
-        return "print" if call.func.id == "print" else None
-    if isinstance(call.func, ast.Attribute) and call.func.attr in LOG_METHODS:
-        receiver = dotted_name(call.func.value) or ""
-        return "log" if "log" in receiver.rsplit(".", 1)[-1].lower() else None
-    return None
 
 
-def silent_actions(statements: list[ast.stmt]) -> set[str] | None:
+def silent_actions(statements: list[ast.stmt], calls: _Calls) -> set[str] | None:
     """What a block that only passes, continues, prints or logs does; None when it does anything else.
 
     The result holds "continue", "print" and "log" (empty: it only passes). An ``if``
@@ -43,7 +58,7 @@ def silent_actions(statements: list[ast.stmt]) -> set[str] | None:
             pending.extend([*statement.body, *statement.orelse])
         elif isinstance(statement, ast.Expr):
             value = statement.value
-            action = _call_action(value)
+            action = calls.action(value)
             if action is not None:
                 actions.add(action)
             elif not (isinstance(value, ast.Constant) and (value.value is Ellipsis or isinstance(value.value, str))):
@@ -97,6 +112,9 @@ if checkpoint is not None:
     options = (
         Option("silent-except-allow", ("ImportError", "ModuleNotFoundError"),
                "exception types whose handlers may stay silent", string_list),
+        Option("logger-objects", LOGGER_OBJECTS,
+               "loggers: a name (`logger` matches `logger` and `self.logger`) or a qualified name "
+               "(`loguru.logger`), and the functions that return one (`logging.getLogger`)", string_list),
     )
     fix_safety = FixSafety(
         "none",
@@ -109,10 +127,11 @@ if checkpoint is not None:
 
     def check(self, module: SourceModule, options: Mapping[str, Any]) -> Iterator[Finding]:
         allowed = set(options["silent-except-allow"])
+        calls = _Calls(module, frozenset(options["logger-objects"]))
         for statement in module.nodes(ast.Try, ast.TryStar):
             lone = len(statement.handlers) == 1 and not statement.orelse and not statement.finalbody
             for handler in statement.handlers:
-                actions = silent_actions(handler.body)
+                actions = silent_actions(handler.body, calls)
                 if actions is None or _is_allowed(handler, allowed):
                     continue
                 caught = "bare `except:`" if handler.type is None else f"`except {ast.unparse(handler.type)}`"
