@@ -61,6 +61,26 @@ def test_text_in_a_terminal_keeps_riches_layout(tmp_path: Path) -> None:
     assert "\n" in output[summary_start:].rstrip()  # the summary is wrapped at the 40-column window
 
 
+def test_plain_text_is_what_rich_writes_outside_a_terminal() -> None:
+    """Outside a terminal the text format skips rich; its lines must be the ones rich would write."""
+    import io
+
+    from rich.console import Console
+
+    from audit.model import FileError, Finding, ScanResult
+    from audit.output import text
+
+    findings = [Finding("broad-except", "a/[x].py", 7, 7, 5, "`except Exception` [drops] every error"),
+                Finding("unused-import", "a/[x].py", 1, 1, 1, "`os` is imported but never used"),
+                Finding("duplicate-code", "b\udcff.py", 12345, 12350, 1, "6 lines repeat `configs/[a].yaml`")]
+    results = [ScanResult(3, findings, [FileError("c.py", "invalid syntax [line 2]")]), ScanResult(1, [], [])]
+    for result in results:
+        plain, rich_output = io.StringIO(), io.StringIO()
+        text.emit(result, plain)
+        text.print_result(result, Console(file=rich_output, soft_wrap=True, width=10**6))
+        assert plain.getvalue() == rich_output.getvalue()
+
+
 def test_concise_is_one_line_per_finding(tmp_path: Path) -> None:
     write(tmp_path, LONG_FOLDER + "train.py", BAD)
     write(tmp_path, "broken.py", "def (:\n")

@@ -35,7 +35,7 @@ MESSAGE_VARIANTS = {
     "isinstance-ladder": ("in one if/elif chain",),
     "import-time-side-effect": ("when the module is imported",),
     "sync-in-training-loop": ("waits for the device on every step",),
-    "dataloader-worker-mismatch": ("but `num_workers` is",),
+    "dataloader-worker-mismatch": ("but this loader is given `num_workers=",),
     "duplicate-checkpoint-save": ("is saved again",),
     "hard-coded-path": ("is an absolute path on one machine",),
 }

@@ -84,4 +84,4 @@ val_loader = DataLoader(val_set, num_workers=val_workers,
                 for flag, value, other, workers in _mismatches(call):
                     given = ast.unparse(workers) if workers is not None else "0 (the default)"
                     yield module.finding(self.name, value,
-                                         f"`{flag}` tests `{ast.unparse(other)}` but `num_workers` is `{given}`")
+                                         f"`{flag}` tests `{ast.unparse(other)}`, but this loader is given `num_workers={given}`")
