@@ -12,7 +12,13 @@ pytest.importorskip("torch")
 pytest.importorskip("lightning")
 pytest.importorskip("hydra")
 
-from tests.trainers import file_hashes, run_command, run_trainer, stop_at  # noqa: E402
+from tests.trainers import (  # noqa: E402
+    assert_continues_exactly,
+    run_command,
+    run_trainer,
+    stop_at,
+    stop_then_resume,
+)
 
 pytestmark = pytest.mark.slow
 MULTIDATASET = "reference_trainers.multidataset"
@@ -84,34 +90,11 @@ def test_ddp_on_two_cpu_processes_gives_disjoint_shards(tmp_path: Path) -> None:
     assert list((tmp_path / "run").rglob("summary.json")) == [tmp_path / "run" / "summary.json"]
 
 
-def train_losses(run_dir: Path) -> dict[int, float]:
-    with open(run_dir / "logs" / "metrics.csv") as handle:
-        return {int(row["step"]): float(row["train/loss"]) for row in csv.DictReader(handle) if row["train/loss"]}
-
-
 def test_sigterm_then_resume_continues_exactly(tmp_path: Path) -> None:
-    uninterrupted = run_trainer(MULTIDATASET, tmp_path / "whole", *TINY)
-    first = tmp_path / "first"
-    stopped = run_command(MULTIDATASET, first, *TINY, *stop_at(20))  # in the second epoch
-    assert stopped.returncode == 143, stopped.stdout[-3000:]
-    summary = json.loads((first / "summary.json").read_text())
-    assert (summary["status"], summary["steps"], summary["signal"]) == ("interrupted", 20, 15)
-    assert stopped.stdout.rstrip().endswith(f"continue with resume={first}")
-    before = file_hashes(first)
-
-    resumed = run_command(MULTIDATASET, None, f"resume={first}", cwd=tmp_path)
-    assert resumed.returncode == 0, resumed.stdout[-3000:]
-    assert file_hashes(first) == before  # the stopped run's files are only read
-    [second] = [path.parent for path in (tmp_path / "outputs").rglob("summary.json")]
-    result = json.loads((second / "summary.json").read_text())
-    assert (result["status"], result["resumed_from"], result["start_step"]) == ("completed", str(first), 20)
-    assert result["steps"] == uninterrupted["steps"] == 32
-    assert result["lineage_first_train_loss"] == uninterrupted["first_train_loss"]
-    assert result["val_value"] == pytest.approx(uninterrupted["val_value"], abs=1e-6)
-    whole, continued = train_losses(tmp_path / "whole"), train_losses(second)
-    assert min(continued) == 20
-    assert [continued[step] for step in sorted(continued)] == pytest.approx(
-        [whole[step] for step in sorted(continued)], rel=1e-5)
+    run_trainer(MULTIDATASET, tmp_path / "whole", *TINY)
+    runs = stop_then_resume(MULTIDATASET, tmp_path, TINY, stop_at(20), step=20)  # in the second epoch
+    assert runs.resumed["steps"] == 32
+    assert_continues_exactly(runs, tmp_path / "whole", first_logged_step=20)
 
 
 def test_legacy_trainer_runs_its_smoke_config(tmp_path: Path) -> None:

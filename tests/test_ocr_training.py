@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import threading
@@ -14,7 +13,15 @@ pytest.importorskip("torch")
 pytest.importorskip("lightning")
 pytest.importorskip("hydra")
 
-from tests.trainers import TINY, file_hashes, run_command, run_trainer, stop_at  # noqa: E402
+from tests.trainers import (  # noqa: E402
+    TINY,
+    assert_continues_exactly,
+    file_hashes,
+    run_command,
+    run_trainer,
+    stop_at,
+    stop_then_resume,
+)
 
 pytestmark = pytest.mark.slow
 SMOKE = ("experiment=smoke",)
@@ -37,11 +44,6 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_dir = tmp_path_factory.mktemp("tiny")
     run_trainer(OCR, run_dir, *TINY)
     return run_dir
-
-
-def train_losses(run_dir: Path) -> dict[int, float]:
-    with open(run_dir / "logs" / "metrics.csv") as handle:
-        return {int(row["step"]): float(row["train/loss"]) for row in csv.DictReader(handle) if row["train/loss"]}
 
 
 def test_smoke_run_learns(smoke_run: tuple[dict, str]) -> None:
@@ -92,32 +94,12 @@ def test_sigterm_to_rank_zero_stops_every_ddp_rank_at_the_same_step(tmp_path: Pa
 
 
 def test_sigterm_then_resume_continues_exactly(tiny_run: Path, tmp_path: Path) -> None:
-    first = tmp_path / "first"
-    stopped = run_command(OCR, first, *TINY, *stop_at(20))
-    assert stopped.returncode == 143, stopped.stdout[-3000:]
-    summary = json.loads((first / "summary.json").read_text())
-    checkpoint = first / "checkpoints" / "interrupted-step000020.ckpt"
-    assert (summary["status"], summary["steps"], summary["signal"]) == ("interrupted", 20, 15)
-    assert summary["resume_checkpoint"] == str(checkpoint) and checkpoint.is_file()
-    assert stopped.stdout.rstrip().endswith(f"continue with resume={first}")
-    before = file_hashes(first)
-
-    resumed = run_command(OCR, None, f"resume={first}", cwd=tmp_path)  # the new run directory goes under cwd
-    assert resumed.returncode == 0, resumed.stdout[-3000:]
-    assert MID_EPOCH_WARNING not in resumed.stdout
-    assert file_hashes(first) == before  # the stopped run's files are only read
-    [second] = [path.parent for path in (tmp_path / "outputs").rglob("summary.json")]
-    result = json.loads((second / "summary.json").read_text())
-    expected = json.loads((tiny_run / "summary.json").read_text())
-    assert (result["status"], result["resumed_from"], result["start_step"]) == ("completed", str(first), 20)
-    assert result["steps"] == expected["steps"] == 2 * TINY_STEPS_PER_EPOCH
-    assert result["lineage_first_train_loss"] == summary["first_train_loss"] == expected["first_train_loss"]
-    assert result["last_train_loss"] == pytest.approx(expected["last_train_loss"], rel=1e-5)
-    assert result["val_value"] == pytest.approx(expected["val_value"], abs=1e-6)
-    uninterrupted, continued = train_losses(tiny_run), train_losses(second)
-    assert min(continued) == 20
-    assert [continued[step] for step in sorted(continued)] == pytest.approx(
-        [uninterrupted[step] for step in sorted(continued)], rel=1e-5)
+    runs = stop_then_resume(OCR, tmp_path, TINY, stop_at(20), step=20)
+    checkpoint = runs.first / "checkpoints" / "interrupted-step000020.ckpt"
+    assert runs.stopped["resume_checkpoint"] == str(checkpoint) and checkpoint.is_file()
+    assert MID_EPOCH_WARNING not in runs.resumed_output
+    assert runs.resumed["steps"] == 2 * TINY_STEPS_PER_EPOCH
+    assert_continues_exactly(runs, tiny_run, first_logged_step=20)
 
 
 def test_sigint_stops_with_exit_130(tmp_path: Path) -> None:

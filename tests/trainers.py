@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from tests.helpers import ROOT
 
@@ -52,6 +56,60 @@ def run_trainer(module: str, run_dir: Path, *overrides: str, timeout: float = 60
     done = run_command(module, run_dir, *overrides, timeout=timeout)
     assert done.returncode == 0, done.stdout[-5000:]
     return json.loads((run_dir / "summary.json").read_text())
+
+
+def train_losses(run_dir: Path) -> dict[int, float]:
+    """Train loss by step, from a run's ``logs/metrics.csv``."""
+    with open(run_dir / "logs" / "metrics.csv") as handle:
+        return {int(row["step"]): float(row["train/loss"]) for row in csv.DictReader(handle) if row["train/loss"]}
+
+
+@dataclass(frozen=True)
+class StoppedAndResumed:
+    """A run stopped by SIGTERM (``first``, its ``stopped`` summary) and the run that resumed it."""
+
+    first: Path
+    stopped: dict
+    second: Path
+    resumed: dict
+    resumed_output: str
+
+
+def stop_then_resume(module: str, tmp_path: Path, overrides: tuple[str, ...], stop: tuple[str, ...],
+                     step: int) -> StoppedAndResumed:
+    """Stop a run with SIGTERM at ``step`` (``stop`` are the overrides that do it), then resume it.
+
+    Checks what every trainer owes its user: exit 143 with the ``resume=`` hint, the stopped run's
+    files only read by the resumed run, which completes from ``step`` and names where it came from.
+    """
+    first = tmp_path / "first"
+    stopped = run_command(module, first, *overrides, *stop)
+    assert stopped.returncode == 143, stopped.stdout[-3000:]
+    summary = json.loads((first / "summary.json").read_text())
+    assert (summary["status"], summary["steps"], summary["signal"]) == ("interrupted", step, 15)
+    assert stopped.stdout.rstrip().endswith(f"continue with resume={first}")
+    before = file_hashes(first)
+
+    resumed = run_command(module, None, f"resume={first}", cwd=tmp_path)  # the new run directory goes under cwd
+    assert resumed.returncode == 0, resumed.stdout[-3000:]
+    assert file_hashes(first) == before  # the stopped run's files are only read
+    [second] = [path.parent for path in (tmp_path / "outputs").rglob("summary.json")]
+    result = json.loads((second / "summary.json").read_text())
+    assert (result["status"], result["resumed_from"], result["start_step"]) == ("completed", str(first), step)
+    return StoppedAndResumed(first, summary, second, result, resumed.stdout)
+
+
+def assert_continues_exactly(runs: StoppedAndResumed, uninterrupted: Path, first_logged_step: int) -> None:
+    """The resumed run ends as the ``uninterrupted`` one did and logs its train losses from where it resumed."""
+    result, expected = runs.resumed, json.loads((uninterrupted / "summary.json").read_text())
+    assert result["steps"] == expected["steps"]
+    assert result["lineage_first_train_loss"] == runs.stopped["first_train_loss"] == expected["first_train_loss"]
+    assert result["last_train_loss"] == pytest.approx(expected["last_train_loss"], rel=1e-5)
+    assert result["val_value"] == pytest.approx(expected["val_value"], abs=1e-6)
+    whole, continued = train_losses(uninterrupted), train_losses(runs.second)
+    assert min(continued) == first_logged_step
+    assert [continued[step] for step in sorted(continued)] == pytest.approx(
+        [whole[step] for step in sorted(continued)], rel=1e-5)
 
 
 def file_hashes(directory: Path) -> dict[str, str]:
