@@ -40,13 +40,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audit.config import Settings, config_root, config_table, settings_from_table, with_cli_overrides
+from audit.digest import blake2b
 from audit.discovery import display_path
 from audit.model import FileResult
-
-try:
-    from _blake2 import blake2b  # what hashlib.blake2b is, without loading OpenSSL (2 ms of a warm scan)
-except ImportError:  # pragma: no cover - an interpreter built without it
-    from hashlib import blake2b
 
 if TYPE_CHECKING:
     from audit.rule import ProjectRule

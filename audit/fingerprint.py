@@ -17,12 +17,12 @@ SARIF's ``partialFingerprints`` and the baseline (``audit.baseline``) read it.
 from __future__ import annotations
 
 import ast
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from audit.digest import blake2b
 from audit.model import Finding
 from audit.source import Scope, SourceModule, split_lines
 
@@ -87,7 +87,7 @@ def offending_code(finding: Finding, lines: Sequence[str], header_end: dict[int,
 
 
 def _digest(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def _marked(findings: list[Finding], lines: Sequence[str], outline: _Outline) -> list[Finding]:
