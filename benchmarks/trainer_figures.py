@@ -51,6 +51,27 @@ class Profile:
     rehearse_data: tuple[str, ...]
     # Metrics timed to the same target besides the monitored one (``{name}`` is each dataset).
     per_dataset_metric: str | None = None
+    # The config key that switches the model to channels_last, where the trainer has one.
+    channels_last_key: str | None = None
+
+    def variants(self) -> dict[str, list[str]]:
+        """The throughput variants and their overrides: each precision, in each memory layout the trainer has."""
+        precisions = ("bf16-mixed", "32-true")
+        if self.channels_last_key is None:
+            return {precision: [f"trainer.precision={precision}"] for precision in precisions}
+        return {f"{precision}, {layout}": [f"trainer.precision={precision}",
+                                           f"{self.channels_last_key}={str(layout == 'channels_last').lower()}"]
+                for precision in precisions for layout in ("channels_last", "contiguous")}
+
+    def ratios(self, medians: dict[str, float]) -> str:
+        """The ratios of median samples/s the variants answer."""
+        if self.channels_last_key is None:
+            return f"bf16-mixed / 32-true: **{medians['bf16-mixed'] / medians['32-true']:.2f}x**."
+        bf16, fp32 = medians["bf16-mixed, contiguous"], medians["32-true, contiguous"]
+        both = medians["bf16-mixed, channels_last"]
+        return (f"bf16-mixed / 32-true (both contiguous): **{bf16 / fp32:.2f}x**; channels_last / contiguous "
+                f"(both bf16-mixed): **{both / bf16:.2f}x**; bf16-mixed and channels_last / 32-true contiguous: "
+                f"**{both / fp32:.2f}x**.")
 
     @property
     def spec(self) -> TrainerSpec:
@@ -63,7 +84,7 @@ PROFILES = {
     "multidataset": Profile("multidataset", "Multi-dataset trainer", 0.95, "validation accuracy on every dataset",
                             "cross-entropy loss", "lowest validation accuracy over the datasets",
                             ("data.samples_per_epoch=1024",),
-                            per_dataset_metric="val/{name}/acc"),
+                            per_dataset_metric="val/{name}/acc", channels_last_key="model.channels_last"),
 }
 
 
@@ -92,13 +113,14 @@ def time_to_target(profile: Profile, plan: dict, workdir: Path) -> dict:
 
 
 def throughput(profile: Profile, plan: dict, workdir: Path, repeat: int) -> dict[str, list[float]]:
-    """Samples/s of each precision, alternating the order each repetition."""
-    rates: dict[str, list[float]] = {precision: [] for precision in plan["precisions"]}
+    """Samples/s of each variant (precision, memory layout), alternating the order each repetition."""
+    variants = profile.variants()
+    rates: dict[str, list[float]] = {name: [] for name in variants}
     for index in range(repeat):
-        order = plan["precisions"] if index % 2 == 0 else plan["precisions"][::-1]
-        for precision in order:
-            summary = run(profile, [*plan["throughput"], f"trainer.precision={precision}"], workdir)
-            rates[precision].append(summary["samples_per_second"])
+        order = list(variants) if index % 2 == 0 else list(variants)[::-1]
+        for name in order:
+            summary = run(profile, [*plan["throughput"], *variants[name]], workdir)
+            rates[name].append(summary["samples_per_second"])
     return rates
 
 
@@ -106,12 +128,10 @@ def gpu_plan(profile: Profile, rehearse: bool) -> dict:
     if rehearse:
         base = ["experiment=smoke", "trainer.max_epochs=1", *profile.rehearse_data]
         return {"full": [*base, "trainer.val_check_interval=0.5"],
-                "throughput": [*base, "trainer.max_steps=10", "trainer.limit_val_batches=0"],
-                "precisions": ["bf16-mixed", "32-true"]}
+                "throughput": [*base, "trainer.max_steps=10", "trainer.limit_val_batches=0"]}
     base = ["experiment=full", "logger=none", "trainer.enable_progress_bar=false"]
     return {"full": [*base, "trainer.val_check_interval=0.25"],
-            "throughput": [*base, "trainer.max_steps=400", "trainer.limit_val_batches=0"],
-            "precisions": ["bf16-mixed", "32-true"]}
+            "throughput": [*base, "trainer.max_steps=400", "trainer.limit_val_batches=0"]}
 
 
 def _reached(timer_seconds: float | None, step: int | None, train_seconds: float) -> str:
@@ -122,13 +142,13 @@ def _reached(timer_seconds: float | None, step: int | None, train_seconds: float
 def gpu_section(profile: Profile, plan: dict, workdir: Path, repeat: int) -> list[str]:
     full = time_to_target(profile, plan, workdir)
     rates = throughput(profile, plan, workdir, repeat)
-    medians = {precision: statistics.median(values) for precision, values in rates.items()}
+    medians = {name: statistics.median(values) for name, values in rates.items()}
     reached = _reached(full["target_seconds"], full["target_step"], full["train_seconds"])
     if full["target_seconds"] is None:
         reached += f" (best {full['val_value']:.4f})"
     busy = f"{full['busy_fraction']:.0%}" if full["busy_fraction"] is not None else "not measured (no nvidia-smi)"
-    rows = [f"| {precision} | {medians[precision]:.0f} | {', '.join(f'{rate:.0f}' for rate in rates[precision])} |"
-            for precision in plan["precisions"]]
+    rows = [f"| {name} | {medians[name]:.0f} | {', '.join(f'{rate:.0f}' for rate in rates[name])} |"
+            for name in rates]
     per_dataset = [f"| time to {profile.target:.0%} on `{name}` | "
                    f"{_reached(timer.seconds, timer.step, full['train_seconds'])} |"
                    for name, timer in full["per_dataset"].items()]
@@ -142,8 +162,8 @@ def gpu_section(profile: Profile, plan: dict, workdir: Path, repeat: int) -> lis
         f"| GPU busy fraction while training (nvidia-smi samples) | {busy} |",
         f"| peak GPU memory (MiB, allocated) | {full['peak_gpu_memory_mib']} |", "",
         f"Throughput, `{' '.join(plan['throughput'])}`, {repeat} alternating repetitions:", "",
-        "| precision | median samples/s | runs |", "|---|---:|---|", *rows, "",
-        f"bf16-mixed / 32-true: **{medians['bf16-mixed'] / medians['32-true']:.2f}x**.",
+        "| variant | median samples/s | runs |", "|---|---:|---|", *rows, "",
+        profile.ratios(medians),
     ]
 
 

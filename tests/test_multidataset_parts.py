@@ -86,6 +86,24 @@ def test_a_misspelt_dataset_key_is_refused() -> None:
         compose("+data.datasets.clean.contrast_lo=0.2")
 
 
+def test_channels_last_changes_the_layout_not_the_logits() -> None:
+    import torch
+    from hydra.utils import instantiate
+
+    contiguous = instantiate(compose("experiment=smoke").model)
+    nhwc = instantiate(compose("experiment=smoke", "model.channels_last=true").model)
+    nhwc.load_state_dict(contiguous.state_dict())
+    def last_conv_weight(module: torch.nn.Module) -> torch.Tensor:
+        return [layer for layer in module.net.modules() if isinstance(layer, torch.nn.Conv2d)][-1].weight
+
+    assert last_conv_weight(nhwc).is_contiguous(memory_format=torch.channels_last)
+    assert not last_conv_weight(nhwc).is_contiguous() and last_conv_weight(contiguous).is_contiguous()
+    images = {"clean": torch.rand(4, 1, 28, 28), "small": torch.rand(3, 1, 14, 14)}
+    contiguous.eval(), nhwc.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(nhwc.logits(images), contiguous.logits(images), rtol=1e-4, atol=1e-5)
+
+
 def test_collate_groups_indices_by_dataset() -> None:
     datamodule = MultiDatasetDataModule({"a": {"train_size": 5}, "b": {"train_size": 3}, "c": {"train_size": 4}})
     grouped = GroupByDataset(datamodule.specs)([6, 0, 9, 4, 11])

@@ -48,6 +48,7 @@ class CNNModelConfig:
     lr: float = 3e-3
     weight_decay: float = 1e-4
     warmup_fraction: float = 0.1
+    channels_last: bool = False
 
 
 @dataclass

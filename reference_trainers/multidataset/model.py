@@ -39,15 +39,17 @@ class MultiDatasetModule(pl.LightningModule):
     """Cross-entropy over the batch of every dataset; validation logs ``val/<dataset>/acc`` and ``val/min_acc``."""
 
     def __init__(self, dataset_names: list[str], channels: tuple[int, ...] = (32, 64, 128), lr: float = 3e-3,
-                 weight_decay: float = 1e-4, warmup_fraction: float = 0.1) -> None:
+                 weight_decay: float = 1e-4, warmup_fraction: float = 0.1, channels_last: bool = False) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.net = DigitCNN(tuple(channels))
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.net.to(memory_format=self.memory_format)
         self.val_accuracy = nn.ModuleDict({name: MulticlassAccuracy(CLASSES, average="micro") for name in dataset_names})
 
     def logits(self, images: dict[str, torch.Tensor]) -> torch.Tensor:
         """Each dataset's group through the network at its own size, concatenated in the labels' order."""
-        return torch.cat([self.net(group) for group in images.values()])
+        return torch.cat([self.net(group.contiguous(memory_format=self.memory_format)) for group in images.values()])
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         loss = F.cross_entropy(self.logits(batch["images"]), batch["labels"])
