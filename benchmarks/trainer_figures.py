@@ -120,6 +120,8 @@ def throughput(profile: Profile, plan: dict, workdir: Path, repeat: int) -> dict
         order = list(variants) if index % 2 == 0 else list(variants)[::-1]
         for name in order:
             summary = run(profile, [*plan["throughput"], *variants[name]], workdir)
+            if summary["status"] != "completed":  # a stopped run has no rate: write no figure rather than a wrong one
+                raise SystemExit(f"the {name} throughput run ended {summary['status']}: no figures written")
             rates[name].append(summary["samples_per_second"])
     return rates
 
