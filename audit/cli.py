@@ -159,10 +159,7 @@ def _run_scan(args: argparse.Namespace) -> int:
     result = scan(paths, settings, jobs=args.jobs, cache=cache, progress=_progress(args.format),
                   report_unused_suppressions=args.report_unused_suppressions)
     _print_cache_problem(cache)
-    if args.measure_imports:
-        from audit.importtime import annotate
-
-        result = annotate(result)
+    result = _with_measured_imports(result, args)
     return _finish_scan(args, result, paths, settings, entries)
 
 
@@ -195,12 +192,10 @@ def _reads_stdin(args: argparse.Namespace) -> bool:
 
 def _run_scan_stdin(args: argparse.Namespace, entries: list[dict] | None) -> int:
     """Analyse stdin; its name (``--stdin-filename``) decides the config found and the settings that apply."""
-    from audit.config import load_settings, with_cli_overrides
     from audit.engine import scan_stdin
 
     name = args.stdin_filename
-    settings = load_settings(args.config, name.absolute() if name is not None else Path.cwd())
-    settings = with_cli_overrides(settings, args.select, args.ignore, force_exclude=args.force_exclude)
+    settings = _uncached_settings(args, name.absolute() if name is not None else Path.cwd())
     result = scan_stdin(_read_stdin(), name, settings, report_unused_suppressions=args.report_unused_suppressions)
     return _finish_scan(args, result, [name or Path("-")], settings, entries)
 
@@ -272,13 +267,29 @@ def _emit_scan(result: ScanResult, args: argparse.Namespace) -> None:
         _write(stream.getvalue(), args.output)
 
 
+def _uncached_settings(args: argparse.Namespace, start: Path) -> Settings:
+    """The config above ``start`` with the command line's ``--select``/``--ignore``/``--force-exclude``."""
+    from audit.cache import load_settings
+
+    settings, _ = load_settings(args.config, start, use_cache=False, select=args.select, ignore=args.ignore,
+                                force_exclude=args.force_exclude)
+    return settings
+
+
+def _with_measured_imports(result: ScanResult, args: argparse.Namespace) -> ScanResult:
+    """With ``--measure-imports``, each flagged entry module's import time added to its findings."""
+    if not args.measure_imports:
+        return result
+    from audit.importtime import annotate
+
+    return annotate(result)
+
+
 def _run_fix(args: argparse.Namespace) -> int:
-    from audit.config import load_settings, with_cli_overrides
     from audit.fix import fix_paths
 
     paths = args.paths or [Path(".")]
-    settings = load_settings(args.config, _common_start(paths))
-    settings = with_cli_overrides(settings, args.select, args.ignore, force_exclude=args.force_exclude)
+    settings = _uncached_settings(args, _common_start(paths))
     return fix_paths(paths, settings, diff=args.diff)
 
 
@@ -295,10 +306,7 @@ def _run_report(args: argparse.Namespace) -> int:
     settings, cache = load_settings(args.config, _common_start(paths), use_cache=not args.no_cache)
     result = scan(paths, settings, measure=True, cache=cache)
     _print_cache_problem(cache)
-    if args.measure_imports:
-        from audit.importtime import annotate
-
-        result = annotate(result)
+    result = _with_measured_imports(result, args)
     _print_warnings(result, paths)
     if not result.metrics and result.errors:
         for error in result.errors:
