@@ -13,6 +13,14 @@ FIXTURES = ROOT / "tests" / "fixtures"
 _EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9,\s-]+)")
 
 
+def write(folder: Path, name: str, text: str) -> Path:
+    """Write ``text`` to ``folder/name``, making the folders between."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
 def run_audit(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run ``python -m audit`` in a subprocess, as a user would."""
     return subprocess.run([sys.executable, "-m", "audit", *args], cwd=cwd or ROOT, capture_output=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_audit
+from tests.helpers import run_audit, write
 
 TRAIN = '''import os
 
@@ -23,13 +23,6 @@ def save(model, path):
     global LAST
     LAST = path
 '''
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def check(tmp_path: Path, *args: str) -> tuple[int, dict, str]:

@@ -8,16 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, run_audit, run_json
+from tests.helpers import ROOT, run_audit, run_json, write
 
 BAD = "try:\n    x()\nexcept:\n    pass\n"
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def git_init(folder: Path) -> None:

@@ -15,18 +15,11 @@ import pytest
 from audit.output import COMPARE_FORMATS, FORMATS, write_atomically
 from audit.output.github import escape_data, escape_property
 from audit.registry import all_rules
-from tests.helpers import FIXTURES, ROOT, run_audit
+from tests.helpers import FIXTURES, ROOT, run_audit, write
 
 SCHEMA_FILE = FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"  # see SOURCE.md there
 BAD = "import os\n\n\ndef f():\n    try:\n        pass\n    except Exception:\n        pass\n"
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def validate_sarif(document: dict) -> None:

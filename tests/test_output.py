@@ -11,17 +11,10 @@ from pathlib import Path
 import pytest
 
 from audit.output import FORMATS
-from tests.helpers import ROOT, run_audit, run_json
+from tests.helpers import ROOT, run_audit, run_json, write
 
 BAD = "import os\n\n\ndef f():\n    try:\n        pass\n    except Exception:\n        pass\n"
 LONG_FOLDER = "a_folder_name_long_enough_to_pass_eighty_columns/" * 2
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def test_text_under_a_pipe_is_never_wrapped(tmp_path: Path) -> None:
