@@ -26,7 +26,6 @@ own code, so it is kept and served again while those stay the same:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import enum
 import io
@@ -39,6 +38,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from audit.atomic import replace_file, umask_mode
 from audit.config import Settings, config_root, config_table, settings_from_table, with_cli_overrides
 from audit.digest import blake2b
 from audit.discovery import display_path
@@ -229,7 +229,7 @@ class Cache:
             return
         try:
             self._prepare()
-            _write_atomic(self.folder / name, blob)
+            replace_file(self.folder / name, blob, umask_mode(), durable=False)
         except CacheFolderError as error:
             self.problem = str(error)
         except OSError as error:
@@ -248,7 +248,7 @@ class Cache:
             self.folder.mkdir(parents=True, exist_ok=True)
         for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# Created by audit.\n*\n")):
             if not (self.folder / name).is_file():
-                _write_atomic(self.folder / name, text.encode())
+                replace_file(self.folder / name, text.encode(), umask_mode(), durable=False)
 
     def load_settings(self, key: str) -> Settings | None:
         value = self.read(f"settings-{key}")
@@ -261,27 +261,6 @@ class Cache:
         """The index of results computed under ``settings`` (with metrics or not), paths shown relative to ``root``."""
         display_root = (root or Path.cwd()).absolute()
         return FileIndex(self, f"scan-{_key((settings, measure, str(display_root)))}", display_root)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    import tempfile
-
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide the cache from the user's group
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 class FileIndex:

@@ -21,7 +21,6 @@ import io
 import os
 import stat
 import sys
-import tempfile
 import tokenize
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from audit.atomic import replace_file
 from audit.config import Settings
 from audit.discovery import discover, display_path
 from audit.engine import analyse_source, decode, default_jobs
@@ -172,22 +172,9 @@ def write_if_unchanged(file: Path, original: bytes, new: bytes) -> None:
     if current != original:
         raise WriteRefused("it changed on disk after it was read; not written (run `audit fix` again)")
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        replace_file(target, new, mode)
     except OSError as error:
-        raise WriteRefused(f"cannot write in its folder: {error.strerror or error}") from None
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(new)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise WriteRefused(f"cannot write it: {error.strerror or error}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def unified_diff(path: str, before: bytes, after: bytes, encoding: str) -> str:

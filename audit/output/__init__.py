@@ -9,7 +9,6 @@ Adding a format is one row and one function.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -53,28 +52,11 @@ def printable(text: str) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and ``os.replace``.
+    """Write ``text`` (UTF-8) to ``path`` atomically (``audit.atomic``), keeping the file's permissions.
 
-    A reader sees the old file or the new one, never half of one. The file keeps its
-    permissions; a new one gets the umask's. Raises ``OSError``.
+    A new file gets the umask's. Raises ``OSError``.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    import tempfile  # only when writing a file: not on the way of a scan that prints
+    from audit.atomic import replace_file
 
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
-            stream.write(printable(text))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    path.parent.mkdir(parents=True, exist_ok=True)
+    replace_file(path, printable(text).encode("utf-8"))
