@@ -11,7 +11,7 @@ inside the scanned folders, and ``# audit: ignore[...]`` on their line,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,28 +132,17 @@ def _is_ignored(finding: Finding, rule: ProjectRule, project: Project, settings:
     return suppressions[location].suppresses(rule, finding.line)
 
 
-class _AnyRuleName:
-    """Stands for the known rule names where only a selected rule's silencing is asked (the warnings are
-    dropped): a name that is no rule's silences no rule, so every name may pass, and the rules need not be
-    imported (a warm cached scan imports only the project rules)."""
-
-    def __contains__(self, name: object) -> bool:
-        return True
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
 def _suppressions_of(path: Path) -> Suppressions:
-    """The directives of a file a project finding points into: Python comments, or ``#`` comments of YAML."""
+    """The directives of a file a project finding points into: Python comments, or ``#`` comments of YAML.
+
+    Rule names are not checked against the registry (whose import a warm cached scan avoids): a name
+    that is no rule's silences no rule, and the warnings are not shown here.
+    """
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return Suppressions()
     lines = split_lines(text)
     if path.suffix == ".py":
-        return read_suppressions(text, lines, _AnyRuleName())
-    return read_text_suppressions(lines, _AnyRuleName())
+        return read_suppressions(text, lines, None)
+    return read_text_suppressions(lines, None)

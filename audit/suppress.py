@@ -176,9 +176,12 @@ class Suppressions:
         return [entry for entry in found if entry is not None]
 
 
-def read_suppressions(source: str, lines: list[str], known_rules: Collection[str],
+def read_suppressions(source: str, lines: list[str], known_rules: Collection[str] | None,
                       strings: Sequence[ast.AST] | None = None) -> Suppressions:
     """Every directive in the comments of ``source`` (``lines`` as Python counts them).
+
+    A rule name outside ``known_rules`` is warned about and silences nothing; with None, every
+    well-formed name is taken (for a caller that only asks whether a known rule is silenced).
 
     With ``strings`` (the module's string nodes), only the lines that may hold a
     directive are read, each on its own; without, or when one of those lines lies
@@ -198,7 +201,7 @@ def read_suppressions(source: str, lines: list[str], known_rules: Collection[str
     return found
 
 
-def read_text_suppressions(lines: list[str], known_rules: Collection[str]) -> Suppressions:
+def read_text_suppressions(lines: list[str], known_rules: Collection[str] | None) -> Suppressions:
     """Directives in the ``#`` comments of a file that is not Python (a YAML config), for project rules.
 
     A comment starts at a ``#`` that begins the line or follows a space, as in YAML.
@@ -270,7 +273,7 @@ def _in_multiline_string(rows: list[int], strings: Sequence[ast.AST]) -> bool:
 class _DirectiveReader:
     found: Suppressions
     lines: list[str]
-    known_rules: Collection[str]
+    known_rules: Collection[str] | None  # None: any well-formed name
     invalid_noqa: list[int] = field(default_factory=list)
 
     def read_comment(self, comment: str, row: int, column: int) -> None:
@@ -317,7 +320,7 @@ class _DirectiveReader:
             return None
         known = set()
         for name in names:
-            if _RULE_NAME.fullmatch(name) and name in self.known_rules:
+            if _RULE_NAME.fullmatch(name) and (self.known_rules is None or name in self.known_rules):
                 known.add(name)
             else:
                 self._warn(row, f"unknown rule `{name}` in suppression `{_shorten(text)}` (see `audit rules`)")
